@@ -1,0 +1,48 @@
+"""How answer values are written out: exact text for key CSVs, readable text for documents.
+
+Values are JSON-able, by kind: integer -> int, number -> float, shape -> list[int],
+symbolic -> str (SymPy's str form), choice -> str or list[str], text -> str.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def format_exact(kind: str, value: Any) -> str:
+    """Text that parses back to the same value (key/answers.csv, Moodle answers)."""
+    if kind == "integer":
+        return str(int(value))
+    if kind == "number":
+        return format(float(value), ".12g")
+    if kind == "shape":
+        return "[" + ", ".join(str(int(v)) for v in value) + "]"
+    if kind == "choice" and isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def format_display(kind: str, value: Any, tolerance: Any = None) -> str:
+    """Text for people: numbers rounded to what the tolerance makes meaningful."""
+    if kind == "integer":
+        return f"{int(value):,}"
+    if kind == "number":
+        return _display_number(float(value), tolerance)
+    if kind == "shape":
+        return "[" + ", ".join(str(int(v)) for v in value) + "]"
+    return format_exact(kind, value)
+
+
+def _display_number(value: float, tolerance: Any) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    tol = tolerance or {}
+    if "decimals" in tol:
+        return f"{value:.{int(tol['decimals'])}f}"
+    if "sigfig" in tol:
+        return format(value, f".{int(tol['sigfig'])}g")
+    text = format(value, ".4f") if abs(value) >= 1e-3 or value == 0 else format(value, ".4g")
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

@@ -1,0 +1,142 @@
+"""Safe YAML loading that keeps line numbers: every mapping and list remembers where it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from studykit.errors import InputError, Location
+
+# A document whose aliases would expand past this many nodes is refused (billion-laughs guard).
+MAX_EXPANDED_NODES = 200_000
+
+
+class LocDict(dict):
+    """A dict from YAML that knows the line of itself and of each key (1-based)."""
+
+    loc: Location
+    key_lines: dict[Any, int]
+
+    def loc_of(self, key: Any) -> Location:
+        line = self.key_lines.get(key)
+        return Location(self.loc.path, line) if line else self.loc
+
+
+class LocList(list):
+    """A list from YAML that knows the line of itself and of each item (1-based)."""
+
+    loc: Location
+    item_lines: list[int]
+
+    def loc_of(self, index: int) -> Location:
+        if 0 <= index < len(self.item_lines):
+            return Location(self.loc.path, self.item_lines[index])
+        return self.loc
+
+
+def loc_of(value: Any, fallback: Location) -> Location:
+    """The location of a loaded container, or the fallback for scalars."""
+    return getattr(value, "loc", fallback)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that builds LocDict/LocList and rejects duplicate keys."""
+
+    source: str = "<string>"
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocDict:
+    loader.flatten_mapping(node)
+    result = LocDict()
+    result.loc = Location(loader.source, node.start_mark.line + 1)
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise InputError(
+                "mapping keys must be plain scalars",
+                Location(loader.source, key_node.start_mark.line + 1),
+            )
+        if key in result:
+            raise InputError(
+                f"duplicate key {key!r} (first at line {result.key_lines[key]})",
+                Location(loader.source, key_node.start_mark.line + 1),
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocList:
+    result = LocList(loader.construct_object(child, deep=True) for child in node.value)
+    result.loc = Location(loader.source, node.start_mark.line + 1)
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Node count after alias expansion, memoised so the count itself stays cheap."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a self-referencing alias counts once instead of looping
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
+    else:
+        size = 1
+    memo[key] = size
+    return size
+
+
+def load_yaml_text(text: str, source: Path | str) -> Any:
+    """Parse YAML text safely; errors name source:line:column and what went wrong."""
+    loader = _Loader(text)
+    loader.source = str(source)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise InputError(
+                f"YAML aliases expand past {MAX_EXPANDED_NODES} nodes; refusing to load",
+                Location(source, node.start_mark.line + 1),
+            )
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        what = exc.problem or exc.context or "malformed YAML"
+        raise InputError(f"malformed YAML: {what}", Location(source, line, column)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"malformed YAML: {exc}", Location(source)) from None
+    finally:
+        loader.dispose()
+
+
+def read_text(path: Path) -> str:
+    """Read a user file as UTF-8, falling back to cp949 (Korean Windows) before failing."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp949"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError("file is neither UTF-8 nor cp949 text", Location(path))
+
+
+def load_yaml(path: Path) -> Any:
+    """Load one YAML file (UTF-8 or cp949) with line numbers kept."""
+    try:
+        text = read_text(path)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", Location(path)) from None
+    return load_yaml_text(text, path)
