@@ -1,0 +1,296 @@
+"""Running verifiers for bank questions: checked results, caches, variants, rendering, report citations."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from studykit.errors import InputError, Location, UsageError, VerifierFailed
+from studykit.model import AnswerSpec, Question
+from studykit.render import render_string
+from studykit.values import format_display
+from studykit.variants import draw_params
+from studykit.verifiers.registry import Context, Result, get_verifier
+
+Verifier = Callable[[Mapping[str, Any], Context], Result]
+DRAW_ATTEMPTS = 20  # redraws of an invalid variant before falling back to the textbook parameters
+CACHE_FILE = Path(".studykit") / "answers-cache.json"
+CACHE_FORMAT = "studykit-answers-cache/1"
+CACHE_MAX_ENTRIES = 5000  # oldest entries go first; the cache is derived data
+
+_MEMO: dict[tuple[Any, ...], Result] = {}
+
+
+def clear_memo() -> None:
+    """Forget the in-process results (tests; a long-lived process after the bank changed)."""
+    _MEMO.clear()
+
+
+def params_json(params: Mapping[str, Any]) -> str:
+    """Canonical JSON of a parameter set: the cache key part and what manifests record."""
+    return json.dumps(params, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def compute(question: Question, params: Mapping[str, Any], device: str = "cpu", *,
+            verifier: Verifier | None = None) -> Result:
+    """Run the question's verifier on `params`, check the Result against the question, memoise it."""
+    key = (question.content_hash, question.verifier_version, params_json(params), device, verifier)
+    cached = _MEMO.get(key)
+    if cached is not None:
+        return cached
+    function = verifier or get_verifier(question.verifier)
+    try:
+        raw = function(dict(params), Context(device=device))
+    except Exception as exc:  # a verifier bug must name the question, not crash the run
+        raise VerifierFailed(f"{question.id}: verifier {question.verifier} raised "
+                             f"{type(exc).__name__}: {exc}", question.loc) from exc
+    result = check_result(question, raw)
+    _MEMO[key] = result
+    return result
+
+
+def check_result(question: Question, result: Any) -> Result:
+    """Every declared part present with a finite value of its kind; values normalised to JSON data."""
+    def fail(message: str) -> VerifierFailed:
+        return VerifierFailed(f"{question.id}: verifier {question.verifier}: {message}", question.loc)
+
+    if not isinstance(result, Result):
+        raise fail(f"returned {type(result).__name__}, not a Result")
+    try:
+        steps, misconceptions = _jsonable(result.steps), _jsonable(result.misconceptions)
+    except TypeError as exc:
+        raise fail(f"steps/misconceptions are not JSON data: {exc}") from None
+    if not result.valid:
+        return Result(answers={}, steps=steps, misconceptions=misconceptions, valid=False,
+                      reason=str(result.reason or "invalid parameters"), method=str(result.method))
+    missing = [p for p in question.part_names() if p not in result.answers]
+    extra = [p for p in result.answers if p not in question.part_names()]
+    if missing or extra:
+        what = f"missing part {missing[0]!r}" if missing else f"undeclared part {extra[0]!r}"
+        raise fail(f"{what} (declared: {', '.join(question.part_names())})")
+    answers = {}
+    for spec in question.answers:
+        try:
+            answers[spec.name] = normalise_value(spec, result.answers[spec.name])
+        except ValueError as exc:
+            raise fail(f"part {spec.name!r} ({spec.kind}): {exc}") from None
+    return Result(answers=answers, steps=steps, misconceptions=misconceptions, valid=True,
+                  reason="", method=str(result.method))
+
+
+def normalise_value(spec: AnswerSpec, value: Any) -> Any:
+    """The value as the JSON data its kind promises; ValueError says what is wrong."""
+    if spec.kind == "integer":
+        return _integer(value)
+    if spec.kind == "number":
+        if isinstance(value, (list, tuple)):
+            if not value:
+                raise ValueError("empty vector")
+            return [_finite(v) for v in value]
+        return _finite(value)
+    if spec.kind == "shape":
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ValueError(f"expected a non-empty list of ints, got {value!r}")
+        dims = [_integer(v) for v in value]
+        if any(d < 0 for d in dims):
+            raise ValueError(f"negative dimension in {dims}")
+        return dims
+    if spec.kind == "choice":
+        chosen = list(value) if isinstance(value, (list, tuple)) and spec.multiple else [value]
+        if not all(isinstance(c, str) and c in spec.options for c in chosen):
+            raise ValueError(f"{value!r} is not among the options {', '.join(spec.options)}")
+        return chosen if spec.multiple else chosen[0]
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"expected an int, got {type(value).__name__} {value!r}")
+    return int(value)
+
+
+def _finite(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"expected a float, got {type(value).__name__} {value!r}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"not finite: {value!r}")
+    return float(value)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON data (numpy scalars and tuples converted) or TypeError naming the odd type."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} {value!r}")
+
+
+def resolve_params(question: Question, given: Mapping[str, Any], where: Location | None = None
+                   ) -> dict[str, Any]:
+    """The default parameters overlaid with `given`; an unknown name is an error listing the valid ones."""
+    valid = question.param_names()
+    for name in given:
+        if name not in valid:
+            message = (f"{question.id} has no parameter {name!r}; parameters: "
+                       f"{', '.join(valid) or '(none)'}")
+            raise InputError(message, where) if where else UsageError(message)
+    return {**question.default_params(), **given}
+
+
+def draw_variant(question: Question, seed: int, device: str = "cpu", *, verifier: Verifier | None = None
+                 ) -> tuple[dict[str, Any], Result]:
+    """Parameters drawn from `seed` (then seed+1, ... while the verifier says invalid), with their Result."""
+    for attempt in range(DRAW_ATTEMPTS):
+        params = draw_params(question, seed + attempt)
+        result = compute(question, params, device, verifier=verifier)
+        if result.valid:
+            return params, result
+    params = question.default_params()
+    result = compute(question, params, device, verifier=verifier)
+    if not result.valid:
+        raise VerifierFailed(f"{question.id}: no valid variant in {DRAW_ATTEMPTS} draws and the default "
+                             f"parameters are invalid too: {result.reason}", question.loc)
+    return params, result
+
+
+def render_prompt(question: Question, params: Mapping[str, Any], lang: str = "ko") -> str:
+    """The question text for these parameters (English when asked for and written)."""
+    key = "prompt_en" if lang == "en" and question.prompt_en else "prompt"
+    source = question.prompt_en if key == "prompt_en" else question.prompt
+    return render_string(source, {**params, "params": dict(params)}, question.loc_of(key))
+
+
+def shown_answers(question: Question, result: Result) -> dict[str, str]:
+    """Each part's value as documents show it (format_display with the part's tolerance)."""
+    return {spec.name: format_display(spec.kind, result.answers[spec.name], spec.tolerance)
+            for spec in question.answers if spec.name in result.answers}
+
+
+def render_solution(question: Question, params: Mapping[str, Any], result: Result) -> str:
+    """The worked solution: params, answers.<part> (raw), shown.<part> (display text), steps.<name>."""
+    context = {**params, "params": dict(params), "answers": dict(result.answers),
+               "steps": dict(result.steps), "shown": shown_answers(question, result)}
+    return render_string(question.solution, context, question.loc_of("solution"))
+
+
+# --- the persistent workspace cache (.studykit/answers-cache.json) -------------------------------
+
+def cache_key(question: Question, params: Mapping[str, Any], device: str) -> str:
+    version = question.verifier_version
+    return f"{question.id}|{question.content_hash}|v{version}|{device}|{params_json(params)}"
+
+
+def _cache_path(workspace: Path) -> Path:
+    return Path(workspace) / CACHE_FILE
+
+
+def _read_cache(workspace: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_cache_path(workspace).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or damaged: the cache is derived data, recomputing is always possible
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+        return {}
+    if not isinstance(data.get("entries"), dict):
+        return {}
+    return data["entries"]
+
+
+def _write_cache(workspace: Path, entries: dict[str, Any]) -> None:
+    """Atomic: write a temporary file beside the cache, then os.replace it."""
+    path = _cache_path(workspace)
+    keep = dict(list(entries.items())[-CACHE_MAX_ENTRIES:])
+    text = json.dumps({"format": CACHE_FORMAT, "entries": keep}, ensure_ascii=False, indent=1)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only workspace still gets its answers, just not cached
+
+
+def cached_result(workspace: Path | None, question: Question, params: Mapping[str, Any], device: str
+                  ) -> Result | None:
+    """The Result recorded for exactly this question content, verifier version, params and device."""
+    if workspace is None:
+        return None
+    entry = _read_cache(workspace).get(cache_key(question, params, device))
+    if not isinstance(entry, dict) or not isinstance(entry.get("result"), dict):
+        return None
+    try:
+        return check_result(question, Result(**entry["result"]))
+    except (TypeError, VerifierFailed):
+        return None  # an entry that no longer fits the question is recomputed
+
+
+def compute_cached(workspace: Path | None, question: Question, params: Mapping[str, Any],
+                   device: str = "cpu", *, bank_hash: str = "", verifier: Verifier | None = None) -> Result:
+    """compute() through the workspace cache: a hit needs no verifier (and so no torch)."""
+    hit = cached_result(workspace, question, params, device)
+    if hit is not None:
+        return hit
+    result = compute(question, params, device, verifier=verifier)
+    if workspace is not None:
+        entries = _read_cache(workspace)
+        entries[cache_key(question, params, device)] = {
+            "question": question.id, "bank_hash": bank_hash,
+            "result": {"answers": result.answers, "steps": result.steps,
+                       "misconceptions": result.misconceptions, "valid": result.valid,
+                       "reason": result.reason, "method": result.method},
+        }
+        _write_cache(workspace, entries)
+    return result
+
+
+# --- citations of bank questions in reports -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Citation:
+    """A bank question's computed answer, ready for a report's A: rows of (part label, display text)."""
+
+    qid: str
+    title: str
+    params: Mapping[str, Any]
+    rows: list[tuple[str, str]]
+    solution: str  # rendered Markdown
+    bank_hash: str
+
+
+def cite(workspace: Path | None, qid: str, params: Mapping[str, Any] | None, *,
+         where: Location | None = None, bank: Any = None) -> Citation:
+    """Compute (or read from the workspace cache) question `qid` with `params` for a report.
+
+    `where` (the week file's line) makes unknown ids/params InputErrors pointing there.
+    """
+    from studykit.bank import load_bank
+
+    bank = bank or load_bank(workspace)
+    try:
+        question = bank.get(qid)
+    except UsageError as exc:
+        raise (InputError(exc.message, where) if where else exc) from None
+    full = resolve_params(question, params or {}, where)
+    result = compute_cached(workspace, question, full, "cpu", bank_hash=bank.hash)
+    if not result.valid:
+        raise InputError(f"{qid}: invalid parameters: {result.reason}", where)
+    shown = shown_answers(question, result)
+    rows = [(spec.display_label(), shown[spec.name] + (f" {spec.unit}" if spec.unit else ""))
+            for spec in question.answers]
+    return Citation(qid=qid, title=question.title, params=full, rows=rows,
+                    solution=render_solution(question, full, result), bank_hash=bank.hash)
