@@ -6,6 +6,7 @@ Markdown is the canonical output; every other format is converted from the same 
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -25,11 +26,59 @@ _DATA = Path(__file__).resolve().parent / "data"
 PANDOC_FROM = "markdown-raw_html-raw_tex-raw_attribute-citations"
 
 
+# $$display$$ or $inline$ math as pandoc reads it: an opening $ not followed by a space, a closing
+# $ not preceded by a space nor followed by a digit; \$ is a literal dollar.
+_MATH = re.compile(r"\$\$(?:\\.|[^$\\])+?\$\$|(?<![\\$])\$(?=[^\s$])(?:\\.|[^$\\])+?(?<!\s)\$(?!\d)", re.S)
+_TEX_TOKEN = re.compile(r"\\.|\||\n", re.S)
+_TEXT_TOKEN = re.compile(r"\\.|[|$\n]", re.S)
+# Characters that can start Markdown syntax inside a line (emphasis, code, links, math, entities,
+# smart quotes, sub/superscript); "--" and "..." would become dashes and ellipses.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~^&\"'#{}@!])|(?<=-)-|(?<=\.)\.")
+
+
+def _cell_math(tex: str) -> str:
+    r"""Math inside a table cell: | would end the cell and \| would turn into a double bar, so
+    spell them \vert / \Vert; newlines become spaces (a <br> inside TeX would break it)."""
+    def swap(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "\n":
+            return " "
+        if token not in ("|", "\\|"):
+            return token
+        word = "\\vert" if token == "|" else "\\Vert"
+        following = tex[match.end():match.end() + 1]
+        return word + " " if following.isalpha() else word
+
+    return _TEX_TOKEN.sub(swap, tex)
+
+
+def _cell_text(text: str) -> str:
+    r"""Text between math in a cell: escape | and every bare $ (so pandoc finds no math we did
+    not find), newlines become <br>; backslash escapes the user wrote stay as they are."""
+    table = {"|": "\\|", "$": "\\$", "\n": "<br>"}
+    return _TEXT_TOKEN.sub(lambda m: table.get(m.group(0), m.group(0)), text)
+
+
 def md_escape(text: Any) -> str:
-    """Escape plain text for a Markdown pipe-table cell: keep $math$, break lines with <br>."""
-    value = str(text).replace("\r\n", "\n").strip()
-    value = value.replace("|", "\\|").replace("\n", "<br>")
-    return value
+    """Escape Markdown text for a pipe-table cell: keep $math$, break lines with <br>."""
+    value = str(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    parts: list[str] = []
+    last = 0
+    for match in _MATH.finditer(value):
+        parts.append(_cell_text(value[last:match.start()]))
+        parts.append(_cell_math(match.group(0)))
+        last = match.end()
+    parts.append(_cell_text(value[last:]))
+    return "".join(parts)
+
+
+def md_plain(text: Any) -> str:
+    """Escape literal text (a name, a place) so Markdown reads every character as itself."""
+    value = " ".join(str(text).split())
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), value)
+    # The pandoc filter turns every literal <br> into a line break; an empty span splits a
+    # <br> the user typed so that it stays text.
+    return escaped.replace("\\<br\\>", "\\<[]{}br\\>")
 
 
 def md_inline(text: Any) -> str:
@@ -38,7 +87,7 @@ def md_inline(text: Any) -> str:
 
 
 def _filters() -> dict[str, Any]:
-    return {"cell": md_escape, "inline": md_inline}
+    return {"cell": md_escape, "inline": md_inline, "plain": md_plain}
 
 
 def template_env(workspace: Path | None = None) -> SandboxedEnvironment:
@@ -59,9 +108,21 @@ def template_env(workspace: Path | None = None) -> SandboxedEnvironment:
     return env
 
 
+@lru_cache(maxsize=16)
+def shared_template_env(workspace: Path | None = None) -> SandboxedEnvironment:
+    """template_env(workspace) built once per process, so compiled templates are reused (don't mutate it)."""
+    return template_env(workspace)
+
+
+@lru_cache(maxsize=4096)
+def _compiled_string(source: str) -> jinja2.Template:
+    # Building an environment and compiling costs ~1.4 ms; a quiz renders thousands of prompts.
+    return shared_template_env(None).from_string(source)
+
+
 def render_template(name: str, context: Mapping[str, Any], workspace: Path | None = None) -> str:
     """Render one template; template mistakes become one-line errors with file:line."""
-    env = template_env(workspace)
+    env = shared_template_env(workspace)
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound:
@@ -78,9 +139,8 @@ def render_template(name: str, context: Mapping[str, Any], workspace: Path | Non
 
 def render_string(source: str, context: Mapping[str, Any], where: Location) -> str:
     """Render a short Jinja string from a data file (a prompt, a solution) in the sandbox."""
-    env = template_env(None)
     try:
-        return env.from_string(source).render(**context)
+        return _compiled_string(source).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(f"template syntax error: {exc.message}", where) from None
     except jinja2.UndefinedError as exc:

@@ -20,3 +20,18 @@ function Str(el)
   if start <= #text then table.insert(out, pandoc.Str(text:sub(start))) end
   return out
 end
+
+-- A link in user text may only point somewhere harmless: a javascript:, vbscript: or data: target
+-- (also spelled with entities or mixed case, which the reader has already decoded) keeps its text
+-- and loses the link.
+local function unsafe(target)
+  local scheme = target:gsub('[%s%c]', ''):lower():match('^([%a][%w+.-]*):')
+  return scheme == 'javascript' or scheme == 'vbscript' or scheme == 'data'
+end
+
+function Link(el)
+  if unsafe(el.target) then
+    return el.content
+  end
+  return nil
+end
