@@ -7,10 +7,11 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2 import meta
+from jinja2 import nodes
 
 from studykit.errors import InputError, Location, StudykitError
 from studykit.model import ANSWER_KINDS, DEFAULT_TOLERANCE, PARAM_KINDS, AnswerSpec, ParamSpec, Question
@@ -332,9 +333,24 @@ def _printed_fits(kind: str, value: Any) -> bool:
     return isinstance(value, (str, int, float))
 
 
+@lru_cache(maxsize=1)
+def _parse_env() -> jinja2.Environment:
+    return template_env(None)
+
+
+def _free_names(tree: nodes.Template) -> set[str]:
+    """Names a template reads but never sets. A plain walk: jinja2.meta's compiler pass costs
+    several times more, and loading the bank (done by every report that cites it) pays for it."""
+    stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    if any(True for _ in tree.find_all(nodes.For)):
+        stored.add("loop")  # the for-loop's own variable
+    stored |= {m.name for m in tree.find_all(nodes.Macro)}
+    return {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"} - stored - set(_parse_env().globals)
+
+
 def _check_templates(chk: _Checker, param_names: list[str]) -> None:
     """Template syntax and names: a prompt may use the parameters, a solution also answers/steps."""
-    env = template_env(None)
+    env = _parse_env()
     for key, extra in (("prompt", ("params",)), ("prompt_en", ("params",)), ("solution", RESERVED)):
         source = chk.item.get(key)
         if source is None or (key == "prompt_en" and not isinstance(source, str)):
@@ -344,7 +360,7 @@ def _check_templates(chk: _Checker, param_names: list[str]) -> None:
             continue
         base = chk.at(key)
         try:
-            names = meta.find_undeclared_variables(env.parse(source))
+            names = _free_names(env.parse(source))
         except jinja2.TemplateSyntaxError as exc:
             line = (base.line or 0) + exc.lineno if "\n" in source and base.line else base.line
             chk.fail(f"{key}: template syntax error: {exc.message}", Location(base.path, line))

@@ -100,6 +100,18 @@ _Loader.add_implicit_resolver(
 )
 
 
+_CLoader: type | None = None
+if hasattr(yaml, "CSafeLoader"):
+
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """The same loader over libyaml's parser; composes nodes in C."""
+
+        source: str = "<string>"
+
+    _CLoader.yaml_constructors = _Loader.yaml_constructors
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     """Node count after alias expansion, memoised so the count itself stays cheap."""
     key = id(node)
@@ -116,9 +128,8 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     return size
 
 
-def load_yaml_text(text: str, source: Path | str) -> Any:
-    """Parse YAML text safely; errors name source:line:column and what went wrong."""
-    loader = _Loader(text)
+def _load_with(cls: type, text: str, source: Path | str) -> Any:
+    loader = cls(text)
     loader.source = str(source)
     try:
         node = loader.get_single_node()
@@ -130,6 +141,19 @@ def load_yaml_text(text: str, source: Path | str) -> Any:
                 Location(source, node.start_mark.line + 1),
             )
         return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def load_yaml_text(text: str, source: Path | str) -> Any:
+    """Parse YAML text safely; errors name source:line:column and what went wrong."""
+    try:
+        if _CLoader is not None:
+            try:
+                return _load_with(_CLoader, text, source)
+            except yaml.YAMLError:
+                pass  # re-parse in pure Python below: its messages are the ones we document
+        return _load_with(_Loader, text, source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -138,8 +162,6 @@ def load_yaml_text(text: str, source: Path | str) -> Any:
         raise InputError(f"malformed YAML: {what}", Location(source, line, column)) from None
     except yaml.YAMLError as exc:
         raise InputError(f"malformed YAML: {exc}", Location(source)) from None
-    finally:
-        loader.dispose()
 
 
 def read_text(path: Path) -> str:

@@ -53,5 +53,19 @@ _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "
 def test_round_trip_of_plain_mappings(mapping: dict[str, str]) -> None:
     import yaml
 
-    text = yaml.safe_dump(mapping, allow_unicode=True)
+    # Quoted style: we read YAML 1.2 floats such as 1e3 as numbers, which PyYAML's dumper leaves bare.
+    text = yaml.safe_dump(mapping, allow_unicode=True, default_style='"')
     assert load_yaml_text(text, "p.yaml") == mapping
+
+
+def test_exponent_floats_load_as_numbers() -> None:
+    assert load_yaml_text("rtol: 1e-3\n", "q.yaml") == {"rtol": 0.001}
+
+
+def test_fast_and_pure_python_loaders_agree(tmp_path) -> None:
+    from studykit import yamlio
+
+    text = "a: [1, 2.5, 1e-3, x]\nb: {c: 2019-11-07, d: 2019-02-30}\n"
+    fast = yamlio._load_with(yamlio._CLoader, text, "f.yaml") if yamlio._CLoader else None
+    slow = yamlio._load_with(yamlio._Loader, text, "f.yaml")
+    assert fast is None or (fast == slow and fast["b"].loc_of("d") == slow["b"].loc_of("d"))
