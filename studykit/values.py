@@ -1,6 +1,6 @@
 """How answer values are written out: exact text for key CSVs, readable text for documents.
 
-Values are JSON-able, by kind: integer -> int, number -> float, shape -> list[int],
+Values are JSON-able, by kind: integer -> int, number -> float or list[float] (a vector), shape -> list[int],
 symbolic -> str (SymPy's str form), choice -> str or list[str], text -> str.
 """
 
@@ -14,6 +14,8 @@ def format_exact(kind: str, value: Any) -> str:
     """Text that parses back to the same value (key/answers.csv, Moodle answers)."""
     if kind == "integer":
         return str(int(value))
+    if kind == "number" and isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format(float(v), ".12g") for v in value) + "]"
     if kind == "number":
         return format(float(value), ".12g")
     if kind == "shape":
@@ -27,6 +29,8 @@ def format_display(kind: str, value: Any, tolerance: Any = None) -> str:
     """Text for people: numbers rounded to what the tolerance makes meaningful."""
     if kind == "integer":
         return f"{int(value):,}"
+    if kind == "number" and isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_display_number(float(v), tolerance) for v in value) + "]"
     if kind == "number":
         return _display_number(float(value), tolerance)
     if kind == "shape":

@@ -1,0 +1,101 @@
+"""Who takes a quiz: a roster CSV (student_id,name or 학번,이름), N anonymous ids, or the whole class."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from studykit.errors import InputError, Location, StudykitError, UsageError, raise_collected
+from studykit.yamlio import read_text
+
+ID_HEADERS = ("student_id", "student id", "studentid", "id", "학번")
+NAME_HEADERS = ("name", "이름", "성명")
+# A student id names the files sheets/<id>.md and key/<id>.md, so it must be a safe file name.
+ID_RE = re.compile(r"^[0-9A-Za-z가-힣][0-9A-Za-z가-힣._-]*$")
+CLASS_ID = "class"
+
+
+@dataclass(frozen=True)
+class Student:
+    """One quiz taker; `line` is the roster line (0 for generated ones)."""
+
+    student_id: str
+    name: str = ""
+    line: int = 0
+
+
+def class_wide() -> list[Student]:
+    """The single class-wide sheet drawn from the textbook instances."""
+    return [Student(CLASS_ID, "")]
+
+
+def anonymous_students(count: int) -> list[Student]:
+    """S001 … SNNN: numbered variants without names."""
+    if count < 1:
+        raise UsageError(f"--students must be at least 1, not {count}")
+    width = max(3, len(str(count)))
+    return [Student(f"S{i:0{width}d}") for i in range(1, count + 1)]
+
+
+def _header_index(header: list[str], names: tuple[str, ...]) -> int | None:
+    for i, cell in enumerate(header):
+        if cell.strip().lower() in names:
+            return i
+    return None
+
+
+def load_roster(path: Path) -> list[Student]:
+    """Read a roster CSV (UTF-8 with or without BOM, or cp949); every problem names file:line."""
+    try:
+        text = read_text(path)
+    except OSError as exc:
+        raise InputError(f"cannot read roster: {exc.strerror}", Location(path)) from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    while header is not None and not any(cell.strip() for cell in header):
+        header = next(reader, None)
+    if header is None:
+        raise InputError("empty roster; expected a header line with student_id,name (학번,이름)",
+                         Location(path, 1))
+    id_col, name_col = _header_index(header, ID_HEADERS), _header_index(header, NAME_HEADERS)
+    missing = [label for col, label in ((id_col, "student_id (학번)"), (name_col, "name (이름)"))
+               if col is None]
+    if missing:
+        found = ", ".join(cell.strip() for cell in header) or "(nothing)"
+        raise InputError(f"roster header lacks column {' and '.join(missing)}; found: {found}",
+                         Location(path, reader.line_num))
+    return _read_rows(reader, path, id_col, name_col)
+
+
+def _read_rows(reader: csv.reader, path: Path, id_col: int, name_col: int) -> list[Student]:
+    students: list[Student] = []
+    errors: list[StudykitError] = []
+    first_line: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        student_id = row[id_col].strip() if id_col < len(row) else ""
+        name = row[name_col].strip() if name_col < len(row) else ""
+        where = Location(path, line)
+        if not student_id:
+            errors.append(InputError("empty student_id (학번)", where))
+            continue
+        if not ID_RE.match(student_id):
+            errors.append(InputError(
+                f"student_id {student_id!r} must be letters, digits, '.', '_' or '-'", where))
+            continue
+        key = student_id.casefold()  # ids name files: S001 and s001 would collide on some disks
+        if key in first_line:
+            errors.append(InputError(
+                f"duplicate student_id {student_id!r} (also at line {first_line[key]})", where))
+            continue
+        first_line[key] = line
+        students.append(Student(student_id, name, line))
+    raise_collected(errors)
+    if not students:
+        raise InputError("roster has a header but no students", Location(path, reader.line_num))
+    return students
