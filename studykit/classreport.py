@@ -144,7 +144,7 @@ def context(report: ClassReport, run: Any) -> dict[str, Any]:
     totals = report.totals or (0.0,)
     mean = statistics.fmean(totals)
     width = max(report.buckets) or 1
-    buckets = [{"label": _bucket_label(i), "count": c, "bar": "█" * round(20 * c / width)}
+    buckets = [{"label": _bucket_label(i), "count": c, "bar": "■" * round(20 * c / width)}
                for i, c in enumerate(report.buckets)]
     summary = {"count": report.count, "max_score": _num(report.max_score), "mean": _num(mean),
                "mean_percent": f"{100 * mean / (report.max_score or 1.0):.1f}",
@@ -179,7 +179,7 @@ def terminal_summary(report: ClassReport) -> str:
             for q in report.questions]
     lines = [format_table(("문항", "문제", "정답률", "평균 득점률", "변별도"), rows), ""]
     for i, count in enumerate(report.buckets):
-        lines.append(f"{_bucket_label(i):>9} {count:>5} {'█' * min(count, 40)}")
+        lines.append(f"{_bucket_label(i):>9} {count:>5} {'■' * min(count, 40)}")
     common = [f"{p.column}: " + ", ".join(_wrong_text(w) for w in p.wrong) for p in report.parts if p.wrong]
     if common:
         lines += ["", "자주 나온 오답:", *common]
