@@ -45,8 +45,21 @@ def _display_number(value: float, tolerance: Any) -> str:
     if "decimals" in tol:
         return f"{value:.{int(tol['decimals'])}f}"
     if "sigfig" in tol:
-        return format(value, f".{int(tol['sigfig'])}g")
+        return _sigfig_text(value, max(int(tol["sigfig"]), 1))
     text = format(value, ".4f") if abs(value) >= 1e-3 or value == 0 else format(value, ".4g")
     if "." in text and "e" not in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def _sigfig_text(value: float, digits: int) -> str:
+    """value to `digits` significant figures, keeping significant trailing zeros (1.0 at 3 → "1.00");
+    plain positional notation for ordinary magnitudes, never a trailing "."."""
+    mantissa, exponent = format(value, f".{digits - 1}e").split("e")
+    power = int(exponent)  # the exponent after rounding (9.996 at 3 figures is 1.00e+01)
+    if not -6 <= power < 16:
+        return f"{mantissa}e{exponent}"
+    decimals = digits - 1 - power
+    if decimals >= 0:
+        return f"{value:.{decimals}f}"
+    return f"{round(value, decimals):.0f}"  # 12345 at 3 figures: 12300

@@ -49,6 +49,8 @@ SEED_ERRORS = {
     ("vgg.param-share", "003", "fc"), ("vgg.param-share", "003", "fc_percent"),
     ("googlenet.fc-params", "003", "fc"), ("googlenet.fc-params", "003", "percent_of_vgg"),
     ("googlenet.fc-params", "004", "fc"),
+    # 003 prints 7 numbers for AlexNet's 8 layers (one of conv3/conv4's 64,896 is missing)
+    ("alexnet.node-counts", "003", "nodes"),
 }
 
 REQUIRED_PARTS = {

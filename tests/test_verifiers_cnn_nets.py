@@ -73,7 +73,7 @@ def oracle_alexnet_nodes(p: Mapping[str, Any]) -> dict[str, Any] | None:
     if sizes is None:
         return None
     conv = {k: ALEX_CHANNELS[k] * sizes[k] ** 2 for k in ("conv1", "conv2", "conv3", "conv4", "conv5")}
-    return {**conv, "fc6": 4096, "fc7": 4096, "fc8": 1000}
+    return {**conv, "fc6": 4096, "fc7": 4096, "fc8": 1000, "nodes": [*conv.values(), 4096, 4096, 1000]}
 
 
 def alexnet_layer_counts(groups: int) -> dict[str, int]:

@@ -78,7 +78,7 @@ REGISTRY: dict[str, Entry] = {
     "lenet.layer_shapes": _e("lenet", "layer_shapes"),
     "lenet.param_counts": _e("lenet", "param_counts"),
     "alexnet.layer_shapes": _e("alexnet", "layer_shapes"),
-    "alexnet.node_counts": _e("alexnet", "node_counts"),
+    "alexnet.node_counts": _e("alexnet", "node_counts", 2),
     "alexnet.param_counts": _e("alexnet", "param_counts"),
     "alexnet.layer_params": _e("alexnet", "layer_params"),
     "alexnet.fc_share": _e("alexnet", "fc_share"),
