@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from studykit import __version__
 from studykit.errors import StudykitError
@@ -16,6 +17,13 @@ def _csv_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+def _folder_name(text: str) -> Path:
+    """A non-empty path: `init "$DIR"` with DIR unset must not scaffold the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder name, got an empty string")
+    return Path(text)
+
+
 def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--topic", action="append", default=[], help="topic (repeatable)")
     parser.add_argument("--tag", action="append", default=[], help="tag (repeatable)")
@@ -24,8 +32,17 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=int, default=None, help="draw N questions")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the house error format: one line `studykit: error: …`, exit 2 (not usage + error)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("studykit").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"studykit: error: {where}{message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="studykit",
         description="스터디 조별보고서, 문제은행(검증기로 계산한 정답), 시험지/정답지, 자동 채점.",
     )
@@ -36,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="scaffold a study-group workspace")
-    p.add_argument("dir", type=Path)
+    p.add_argument("dir", type=_folder_name)
 
     p = sub.add_parser("report", help="render a week's group report (조별보고서)")
     p.add_argument("week", help="week10, 10 or 10주차")
@@ -169,3 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # Last line of defence: a user's path that cannot be read or written (permission denied, a
+        # folder where a file was expected, disk full) is one line naming it, not a traceback.
+        # Commands should catch these where they know what the path is for; this catches the rest.
+        if args.debug or exc.filename is None:
+            raise
+        print(f"studykit: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 2

@@ -10,6 +10,7 @@ import io
 import os
 import re
 import struct
+import threading
 import unicodedata
 import zipfile
 from functools import lru_cache
@@ -77,7 +78,10 @@ def compile_typst(source: str, inputs: dict[str, str]) -> bytes:
     if epoch and epoch.isdigit():
         options["timestamp"] = int(epoch)  # reproducible builds: a fixed creation date
     try:
-        pdf, warnings = _typst_compiler().compile_with_warnings(source.encode("utf-8"), **options)
+        # The compiler object is not re-entrant ("Already borrowed"); documents written from a
+        # thread pool (feedback, quiz) take turns on the one font-loaded compiler.
+        with _COMPILE_LOCK:
+            pdf, warnings = _typst_compiler().compile_with_warnings(source.encode("utf-8"), **options)
     except typst.TypstError as exc:
         raise StudykitError(f"PDF typesetting failed: {exc.message}") from None
     font_warnings = [w.message for w in warnings if "font" in w.message or "glyph" in w.message]
@@ -86,6 +90,9 @@ def compile_typst(source: str, inputs: dict[str, str]) -> bytes:
     if not isinstance(pdf, bytes):
         raise StudykitError("PDF typesetting returned no document")
     return pdf
+
+
+_COMPILE_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)

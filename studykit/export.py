@@ -26,6 +26,7 @@ from studykit.values import format_exact
 
 SHRINK = 1e-6  # rounding rules accept a half-open interval: stay strictly inside its edges
 SIG_DIGITS = 9  # tolerances are written rounded DOWN to this many significant digits
+MAX_VARIANTS = 1000
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,8 @@ def export_variants(questions: Sequence[Question], count: int, seed: int, device
     from studykit.compute import draw_variant, params_json
     from studykit.variants import variant_seed
 
-    if count < 1:
-        raise UsageError(f"--variants must be at least 1, not {count}")
+    if not 1 <= count <= MAX_VARIANTS:  # every variant is computed and written into one file
+        raise UsageError(f"--variants must be 1 to {MAX_VARIANTS}, not {count}")
     out = []
     for question in questions:
         seen: set[str] = set()
@@ -184,7 +185,11 @@ def run_export(args: Any, workspace: Path | None, out: TextIO) -> int:
     """`studykit export`: write the Moodle XML or GIFT file; warnings for inexact tolerances on stderr."""
     from studykit.bank import load_bank, resolve_workspace
     from studykit.export_formats import gift_text, moodle_xml
+    from studykit.render import prepare_folder, write_file
 
+    path = Path(args.out)
+    if path.is_dir():  # before computing anything
+        raise UsageError(f"--out {path} is a folder; expected a file name such as {path / 'quiz.xml'}")
     root = resolve_workspace(workspace)
     bank = load_bank(root)
     questions = select_questions(bank, topics=args.topic, tags=args.tag, ids=args.ids,
@@ -193,9 +198,8 @@ def run_export(args: Any, workspace: Path | None, out: TextIO) -> int:
     warnings = Warnings("Moodle XML" if args.format == "moodle" else "GIFT")
     writer: Callable[..., str] = moodle_xml if args.format == "moodle" else gift_text
     text = writer(items, warnings)
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    prepare_folder(path.parent)
+    write_file(path, text)  # whole or not at all: an existing export is never half-overwritten
     warnings.emit(sys.stderr)
     total = sum(len(v) for _, v in items)
     print(f"{args.format}: {len(items)}문제 · 변형 {total}개 → {path}", file=out)

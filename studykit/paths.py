@@ -24,6 +24,9 @@ def builtin_templates_dir() -> Path:
 
 def find_workspace(start: Path | None = None, *, required: bool = True) -> Path | None:
     """The nearest folder at or above `start` holding studykit.yaml."""
+    if start is not None and not Path(start).is_dir():  # -C naming a file or a typo: never use a parent's
+        what = "is a file, not a folder" if Path(start).exists() else "does not exist"
+        raise WorkspaceNotFound(f"--workspace {start} {what}; expected a workspace folder with {CONFIG_NAME}")
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / CONFIG_NAME).is_file():

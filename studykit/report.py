@@ -221,8 +221,11 @@ def run_report(week: str, formats: list[str], out_dir: Path | None, workspace: P
     """`studykit report WEEK`: write out/weekNN/report.md (and .html, ...) in the workspace."""
     number = parse_week_arg(week)
     unknown = [f for f in formats if f not in FORMATS]
-    if unknown:  # before any work, not after it
-        raise UsageError(f"unknown format {unknown[0]!r}; expected some of {', '.join(FORMATS)}")
+    if unknown or not formats:  # before any work, not after it
+        what = f"unknown format {unknown[0]!r}" if unknown else "--format names no format"
+        raise UsageError(f"{what}; expected some of {', '.join(FORMATS)}")
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file, not a folder; expected an output folder")
     root = resolve_root(workspace)
     markdown, title = build_report(root, number, lang)
     target = out_dir if out_dir is not None else root / "out" / f"week{number:02d}"

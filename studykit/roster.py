@@ -13,9 +13,14 @@ from studykit.yamlio import read_text
 
 ID_HEADERS = ("student_id", "student id", "studentid", "id", "학번")
 NAME_HEADERS = ("name", "이름", "성명")
-# A student id names the files sheets/<id>.md and key/<id>.md, so it must be a safe file name.
-ID_RE = re.compile(r"^[0-9A-Za-z가-힣][0-9A-Za-z가-힣._-]*$")
+# A student id names the files sheets/<id>.md and key/<id>.md, so it must be a safe, short file name.
+ID_RE = re.compile(r"^[0-9A-Za-z가-힣][0-9A-Za-z가-힣._-]{0,63}$")
 CLASS_ID = "class"
+# Ids a roster may not use: the class-wide sheet's, and names Windows reserves for devices (CON.md).
+RESERVED_IDS = frozenset({CLASS_ID, "con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                          *(f"lpt{i}" for i in range(10))})
+# More sheets than any class has: a typo (--students 30000000) must not build millions of papers.
+MAX_STUDENTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -32,10 +37,23 @@ def class_wide() -> list[Student]:
     return [Student(CLASS_ID, "")]
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """repr() of a user's text, cut short: a 300-character id must not flood the error line."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text)} characters)"
+
+
+def csv_problem(exc: csv.Error) -> str:
+    """The csv module's message, with the usual cause of its least helpful one."""
+    hint = " (a quote \" that is never closed?)" if "unexpected end of data" in str(exc) else ""
+    return f"malformed CSV: {exc}{hint}"
+
+
 def anonymous_students(count: int) -> list[Student]:
     """S001 … SNNN: numbered variants without names."""
     if count < 1:
         raise UsageError(f"--students must be at least 1, not {count}")
+    if count > MAX_STUDENTS:
+        raise UsageError(f"--students must be at most {MAX_STUDENTS}, not {count}")
     width = max(3, len(str(count)))
     return [Student(f"S{i:0{width}d}") for i in range(1, count + 1)]
 
@@ -53,10 +71,13 @@ def load_roster(path: Path) -> list[Student]:
         text = read_text(path)
     except OSError as exc:
         raise InputError(f"cannot read roster: {exc.strerror}", Location(path)) from None
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    while header is not None and not any(cell.strip() for cell in header):
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
         header = next(reader, None)
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)
+    except csv.Error as exc:
+        raise InputError(csv_problem(exc), Location(path, reader.line_num)) from None
     if header is None:
         raise InputError("empty roster; expected a header line with student_id,name (학번,이름)",
                          Location(path, 1))
@@ -67,7 +88,15 @@ def load_roster(path: Path) -> list[Student]:
         found = ", ".join(cell.strip() for cell in header) or "(nothing)"
         raise InputError(f"roster header lacks column {' and '.join(missing)}; found: {found}",
                          Location(path, reader.line_num))
-    return _read_rows(reader, path, id_col, name_col)
+    known = [cell.strip().lower() for cell in header if cell.strip().lower() in (*ID_HEADERS, *NAME_HEADERS)]
+    twice = sorted({cell for cell in known if known.count(cell) > 1})
+    if twice:  # (student_id next to 학번 is fine: the first one found is used, as documented)
+        raise InputError(f"roster header has {twice[0]} twice: which column is meant? keep one",
+                         Location(path, reader.line_num))
+    try:
+        return _read_rows(reader, path, id_col, name_col)
+    except csv.Error as exc:  # a quote never closed, a field past the csv module's size limit
+        raise InputError(csv_problem(exc), Location(path, reader.line_num)) from None
 
 
 def _read_rows(reader: csv.reader, path: Path, id_col: int, name_col: int) -> list[Student]:
@@ -86,7 +115,11 @@ def _read_rows(reader: csv.reader, path: Path, id_col: int, name_col: int) -> li
             continue
         if not ID_RE.match(student_id):
             errors.append(InputError(
-                f"student_id {student_id!r} must be letters, digits, '.', '_' or '-'", where))
+                f"student_id {shown(student_id)} must be 1-64 letters, digits, '.', '_' or '-'", where))
+            continue
+        if student_id.casefold() in RESERVED_IDS:
+            errors.append(InputError(f"student_id {student_id!r} is reserved (the class-wide sheet, or a "
+                                     "device name on Windows); choose another id", where))
             continue
         key = student_id.casefold()  # ids name files: S001 and s001 would collide on some disks
         if key in first_line:

@@ -145,6 +145,7 @@ _DATE = re.compile(
     r"(?:\s*\(\w+\))?"                                     # an optional weekday: (목)
     r"(?:(?:\s+|T)(\d{1,2})(?::(\d{2})(?::(\d{2}))?|\s*시(?:\s*(\d{1,2})\s*분)?))?"
 )
+YEARS = (1900, 2999)
 DATE_HINT = "a date like 2019-11-08 or 2019년 11월 08일"
 DATETIME_HINT = "a date and optional time like 2019-11-07 15:00 or 2019년 11월 07일 15시"
 
@@ -153,11 +154,14 @@ def parse_when(value: Value, errors: Errors, label: str, *, with_time: bool
                ) -> tuple[dt.date, dt.time | None] | None:
     """A date (and, when allowed, a time of day); impossible dates name what is wrong."""
     raw = value.raw
+    hint = DATETIME_HINT if with_time else DATE_HINT
+    if isinstance(raw, dt.date) and not YEARS[0] <= raw.year <= YEARS[1]:
+        errors.add(f"{label}: expected {hint} in the years {YEARS[0]}–{YEARS[1]}, got {raw}", value.loc)
+        return None
     if isinstance(raw, dt.datetime):
         return raw.date(), raw.time().replace(tzinfo=None) if with_time else None
     if isinstance(raw, dt.date):
         return raw, None
-    hint = DATETIME_HINT if with_time else DATE_HINT
     match = _DATE.fullmatch(str(raw).strip()) if isinstance(raw, str) else None
     if match is None:
         errors.add(f"{label}: expected {hint}, got {type_name(raw)}", value.loc)
@@ -165,6 +169,9 @@ def parse_when(value: Value, errors: Errors, label: str, *, with_time: bool
     year, month, day, hour, minute, second, korean_minute = match.groups()
     if hour is not None and not with_time:
         errors.add(f"{label}: expected {hint} without a time, got {raw!r}", value.loc)
+        return None
+    if not YEARS[0] <= int(year) <= YEARS[1]:  # year 1 minus a deadline would overflow datetime
+        errors.add(f"{label}: expected {hint} in the years {YEARS[0]}–{YEARS[1]}, got {raw!r}", value.loc)
         return None
     try:
         date = dt.date(int(year), int(month), int(day))
@@ -199,25 +206,30 @@ def parse_time(value: Value, errors: Errors, label: str) -> dt.time | None:
         return None
 
 
+# A deadline weeks before the meeting is a typo; far larger ones overflow timedelta and datetime.
+MAX_DURATION_HOURS = 24 * 366
 _DURATION_PART = re.compile(r"(\d+)\s*(hours?|h|시간|minutes?|min|m|분)", re.I)
 
 
 def parse_duration(value: Value, errors: Errors, label: str) -> dt.timedelta | None:
     """'1h', '90m', '1h 30m', '1시간', '30분'; a plain number counts hours."""
     raw = value.raw
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw >= 0:
+    expected = f"{label}: expected a duration like 1h, 30m, 1h30m or 1시간"
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw <= MAX_DURATION_HOURS:
         return dt.timedelta(hours=raw)
     text = raw.strip() if isinstance(raw, str) else ""
     parts = list(_DURATION_PART.finditer(text))
     if not text or not parts or _DURATION_PART.sub("", text).strip():
-        errors.add(f"{label}: expected a duration like 1h, 30m, 1h30m or 1시간, got {type_name(raw)}",
-                   value.loc)
+        errors.add(f"{expected}, got {type_name(raw)}", value.loc)
         return None
-    total = dt.timedelta()
+    minutes = 0  # summed as an int first: a huge amount would overflow timedelta
     for part in parts:
         amount, unit = int(part.group(1)), part.group(2).lower()
-        total += dt.timedelta(hours=amount) if unit[0] in "h시" else dt.timedelta(minutes=amount)
-    return total
+        minutes += amount * 60 if unit[0] in "h시" else amount
+    if minutes > MAX_DURATION_HOURS * 60:
+        errors.add(f"{expected} of at most {MAX_DURATION_HOURS} hours, got {raw!r}", value.loc)
+        return None
+    return dt.timedelta(minutes=minutes)
 
 
 _WEEKDAYS = {

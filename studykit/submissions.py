@@ -61,7 +61,7 @@ def parse_timestamp(text: str) -> datetime | None:
         hour = 0
     try:
         return datetime(year, month, day, hour, minute, second)
-    except ValueError:
+    except (ValueError, OverflowError):  # 1/1/99999999999999999999 overflows a C long
         return None
 
 
@@ -115,6 +115,18 @@ def _header_index(header: Sequence[str], names: Iterable[str]) -> int | None:
     return next((i for i, cell in enumerate(header) if _canon(cell) in wanted), None)
 
 
+def _check_doubled(header: Sequence[str], answer_cols: Mapping[int, str], path: Path) -> None:
+    """Two columns for one answer (Q2 and q2) or one id header twice: which one counts is anyone's guess."""
+    seen: dict[str, int] = {}
+    id_names = {_canon(n) for n in ID_HEADERS}
+    ids = [(i, _canon(cell)) for i, cell in enumerate(header) if _canon(cell) in id_names]
+    for i, col in [*ids, *answer_cols.items()]:
+        if col in seen:
+            raise InputError(f"header names {col} twice (columns {seen[col] + 1} and {i + 1}); keep one",
+                             Location(path, 1))
+        seen[col] = i
+
+
 def read_csv(path: Path, columns: Sequence[str], problems: list[StudykitError]) -> list[Submission]:
     """A CSV with student_id/학번, name/이름, optional timestamp and the answer columns."""
     reader = csv.reader(io.StringIO(_read(path), newline=""), strict=True)
@@ -131,6 +143,7 @@ def read_csv(path: Path, columns: Sequence[str], problems: list[StudykitError]) 
     time_col = _header_index(header, TIME_HEADERS)
     by_key = {c.casefold(): c for c in columns}
     answer_cols = {i: col for i, cell in enumerate(header) if (col := _column_for(cell, by_key))}
+    _check_doubled(header, answer_cols, path)
     if not answer_cols:
         raise InputError(f"no answer columns; expected some of {', '.join(columns)}", Location(path, 1))
     found: list[Submission] = []
@@ -172,13 +185,18 @@ def read_document(path: Path, columns: Sequence[str], problems: list[StudykitErr
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON: {exc.msg}", Location(path, exc.lineno, exc.colno)) from None
+        except RecursionError:
+            raise InputError("JSON nests too deeply; expected {student_id, name, answers: {…}}",
+                             Location(path, 1)) from None
     else:
         data = load_yaml_text(text, path)
     items = data if isinstance(data, list) else [data]
     found = []
     for index, item in enumerate(items):
         container, key = (data, index) if isinstance(data, list) else (item, None)
-        where = _loc(container, key, Location(path))
+        # JSON keeps no line numbers: name the list item instead
+        fallback = Location(f"{path} [item {index + 1}]") if isinstance(data, list) else Location(path)
+        where = _loc(container, key, fallback)
         try:
             found.append(_document_submission(item, columns, where, problems))
         except InputError as exc:

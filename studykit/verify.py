@@ -18,6 +18,7 @@ from studykit.values import format_display
 from studykit.variants import variant_seed
 from studykit.verifiers.registry import Result, resolve_device
 
+MAX_SEEDS = 1000
 VERIFY_STUDENT = "studykit-verify"  # the pseudo student whose variant seeds verify draws
 
 
@@ -179,8 +180,8 @@ class _Progress:
 
 def run_verify(topics: Sequence[str], seeds: int, device: str, workspace: Path | None, out: TextIO) -> int:
     """Exit 0 when every verifier ran cleanly (misprints only reported), 1 when any failed."""
-    if seeds < 0:
-        raise UsageError(f"--seeds must be 0 or more, not {seeds}")
+    if not 0 <= seeds <= MAX_SEEDS:  # 10**9 would run for days; a typo should not
+        raise UsageError(f"--seeds must be 0 to {MAX_SEEDS}, not {seeds}")
     bank = load_bank(resolve_workspace(workspace))
     questions = bank.select(topics=topics)
     cuda = resolve_device(device) == "cuda"

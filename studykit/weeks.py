@@ -168,12 +168,15 @@ def _attendance(value: Value | None, config: Config, errors: Errors) -> tuple[tu
         spot = raw.loc_of(name) if isinstance(raw, LocDict) else value.loc
         if config.member(str(name)) is None:
             errors.add(f"출결: unknown member {str(name)!r}; {_members_hint(config)}", spot)
+        elif str(name) in statuses:  # 12 and "12" are different YAML keys but the same member
+            errors.add(f"출결: {name} is given twice", spot)
         elif not isinstance(status, str) or status.strip().lower() not in STATUSES:
             errors.add(f"출결: {name}: expected 출석, 지각 or 결석 (present, late, absent), "
                        f"got {type_name(status)}", spot)
         else:
             statuses[str(name)] = STATUSES[status.strip().lower()]
-    missing = [n for n in config.member_names if n not in raw]
+    given = {str(name) for name in raw}  # a member named 12 is the YAML key 12, not "12"
+    missing = [n for n in config.member_names if n not in given]
     if missing:
         errors.add(f"출결: no entry for {', '.join(missing)} (expected every member: 출석, 지각 or 결석)",
                    value.loc)
@@ -240,6 +243,9 @@ def _load_report(path: Path, config: Config, deadline_needed: bool, errors: Erro
         data = load_yaml_text(front, path)
     except InputError as exc:
         errors.append(exc)
+        return None
+    except OSError as exc:  # a folder named x.md, an unreadable file
+        errors.add(f"cannot read individual report: {exc.strerror}", Location(path))
         return None
     fields = read_fields(data, REPORT_FIELDS, Location(path, 2), errors, "")
     if fields is None or "name" not in fields:

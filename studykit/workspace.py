@@ -102,6 +102,9 @@ def resolve_root(workspace: Path | None) -> Path:
         found = find_workspace()
         assert found is not None
         return found
+    if workspace.exists() and not workspace.is_dir():
+        raise UsageError(f"--workspace {workspace} is a file, not a folder; expected a workspace folder "
+                         f"with {CONFIG_NAME}")
     if not (workspace / CONFIG_NAME).is_file():
         raise UsageError(f"{workspace} has no {CONFIG_NAME} (run `studykit init {workspace}` first)")
     return workspace
@@ -136,7 +139,7 @@ def _members(value: Value | None, errors: Errors) -> tuple[Member, ...]:
         if fields is None or "name" not in fields:
             continue
         name = as_text(fields["name"], errors, "members: name")
-        student_id = as_text(fields.get("student_id"), errors, "members: student_id")
+        student_id = _student_id(fields.get("student_id"), errors)
         for key, label in ((name, "member"), (student_id, "student_id")):
             if key and (label, key) in seen:
                 first = seen[(label, key)]
@@ -147,6 +150,15 @@ def _members(value: Value | None, errors: Errors) -> tuple[Member, ...]:
             members.append(Member(name, student_id, as_text(fields.get("department"), errors,
                                                              "members: department")))
     return tuple(members)
+
+
+def _student_id(value: Value | None, errors: Errors) -> str:
+    """A quoted student id: unquoted YAML reads 0123 as the octal number 83, silently another id."""
+    if value is not None and isinstance(value.raw, (int, float)) and not isinstance(value.raw, bool):
+        errors.add(f"members: student_id: write the student id in quotes, e.g. \"0123\" (unquoted YAML "
+                   f"reads it as the number {value.raw})", value.loc)
+        return ""
+    return as_text(value, errors, "members: student_id")
 
 
 def _rules(value: Value | None, names: set[str], errors: Errors) -> Rules:
@@ -188,6 +200,8 @@ def _meeting(value: Value | None, errors: Errors) -> tuple[int | None, dt.time |
 def run_init(dir: Path, out: TextIO) -> int:
     """Scaffold a workspace: studykit.yaml, weeks/ (one sample week), questions/, templates/."""
     target = Path(dir)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} is a file, not a folder; pass a new or existing folder to init")
     if (target / CONFIG_NAME).exists():
         raise UsageError(f"{target / CONFIG_NAME} already exists; not overwriting a workspace")
     source = builtin_templates_dir() / "init"
@@ -198,8 +212,11 @@ def run_init(dir: Path, out: TextIO) -> int:
         dest = target / path.relative_to(source)
         if dest.exists():
             continue  # never overwrite what the user already has
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+        except OSError as exc:
+            raise UsageError(f"cannot create {exc.filename or dest}: {exc.strerror}") from None
         created.append(dest)
     for path in created:
         print(f"created {path}", file=out)

@@ -12,6 +12,9 @@ from studykit.errors import InputError, Location
 
 # A document whose aliases would expand past this many nodes is refused (billion-laughs guard).
 MAX_EXPANDED_NODES = 200_000
+# Deeper nesting than any studykit file needs; far below Python's recursion limit (loading and
+# every recursive validator after it would otherwise fail with RecursionError).
+MAX_DEPTH = 64
 
 
 class LocDict(dict):
@@ -91,6 +94,18 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """A string; a lone surrogate (only a double-quoted "\\ud800" can make one) cannot be written out."""
+    value = loader.construct_scalar(node)
+    if node.style == '"' and any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise InputError("a \\uD800-\\uDFFF escape is half of a character; write the character itself",
+                         Location(loader.source, node.start_mark.line + 1))
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
 # YAML 1.2 floats without a dot (1e-3): PyYAML's YAML 1.1 rules would read them as strings,
 # and question files write tolerances that way ({rtol: 1e-3}).
 _Loader.add_implicit_resolver(
@@ -112,20 +127,51 @@ if hasattr(yaml, "CSafeLoader"):
     _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """Node count after alias expansion, memoised so the count itself stays cheap."""
+def _expanded_size(node: yaml.Node, memo: dict[int, int], level: int = 1) -> int:
+    """Node count after alias expansion, memoised so the count itself stays cheap; refuses nesting
+    deeper than MAX_DEPTH on the way down (an alias can still nest deeper: the RecursionError that
+    may then follow is caught in load_yaml_text)."""
     key = id(node)
     if key in memo:
         return memo[key]
+    if level > MAX_DEPTH:
+        raise _TooDeep(node)
     memo[key] = 1  # a self-referencing alias counts once instead of looping
     if isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        level += 1
+        size = 1 + sum(_expanded_size(k, memo, level) + _expanded_size(v, memo, level) for k, v in node.value)
     elif isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(_expanded_size(child, memo) for child in node.value)
+        level += 1
+        size = 1 + sum(_expanded_size(child, memo, level) for child in node.value)
     else:
         size = 1
     memo[key] = size
     return size
+
+
+def _height(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nesting depth after alias expansion (memoised per node); only needed when aliases are present."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1
+    if isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    else:
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+    height = 1 + max((_height(child, memo) for child in children), default=0)
+    if height > MAX_DEPTH:
+        raise _TooDeep(node)
+    memo[key] = height
+    return height
+
+
+class _TooDeep(Exception):
+    """Raised at the first node nested deeper than MAX_DEPTH."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__()
+        self.node = node
 
 
 def _load_with(cls: type, text: str, source: Path | str) -> Any:
@@ -135,7 +181,15 @@ def _load_with(cls: type, text: str, source: Path | str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+        try:
+            memo: dict[int, int] = {}
+            size = _expanded_size(node, memo)
+            if size > len(memo):  # some node is reached twice (an alias): it may nest deeper there
+                _height(node, {})
+        except _TooDeep as exc:
+            raise InputError(f"YAML nests deeper than {MAX_DEPTH} levels; refusing to load",
+                             Location(source, exc.node.start_mark.line + 1)) from None
+        if size > MAX_EXPANDED_NODES:
             raise InputError(
                 f"YAML aliases expand past {MAX_EXPANDED_NODES} nodes; refusing to load",
                 Location(source, node.start_mark.line + 1),
@@ -151,6 +205,11 @@ def load_yaml_text(text: str, source: Path | str) -> Any:
         if _CLoader is not None:
             try:
                 return _load_with(_CLoader, text, source)
+            except yaml.MarkedYAMLError as exc:
+                if "nesting depth" in str(exc.problem):  # libyaml's own limit: the pure-Python
+                    mark = exc.problem_mark              # parser would recurse to a RecursionError
+                    raise InputError(f"YAML nests deeper than {MAX_DEPTH} levels; refusing to load",
+                                     Location(source, mark.line + 1 if mark else None)) from None
             except yaml.YAMLError:
                 pass  # re-parse in pure Python below: its messages are the ones we document
         return _load_with(_Loader, text, source)
@@ -162,6 +221,9 @@ def load_yaml_text(text: str, source: Path | str) -> Any:
         raise InputError(f"malformed YAML: {what}", Location(source, line, column)) from None
     except yaml.YAMLError as exc:
         raise InputError(f"malformed YAML: {exc}", Location(source)) from None
+    except RecursionError:  # the composer recurses per nesting level, before our depth check runs
+        raise InputError(f"YAML nests deeper than {MAX_DEPTH} levels; refusing to load",
+                         Location(source)) from None
 
 
 def read_text(path: Path) -> str:

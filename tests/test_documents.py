@@ -262,3 +262,15 @@ def test_fonts_ship_with_their_license() -> None:
     assert shipped == ["NanumGothic.ttf", "NanumGothicBold.ttf"]
     assert all(name in license_text for name in shipped)
     assert sum(p.stat().st_size for p in documents.FONTS_DIR.iterdir()) < 10_000_000
+
+
+def test_pdfs_from_several_threads_at_once() -> None:
+    """Feedback and quiz documents are written from a thread pool; the one compiler must cope."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from studykit.documents import markdown_to_pdf
+
+    texts = [f"# 오답노트 {i}\n\n| 구분 | 내용 |\n|---|---|\n| 이름 | 김영연 {i} |\n" for i in range(6)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pdfs = list(pool.map(lambda md: markdown_to_pdf(md, "t", "ko"), texts))
+    assert all(pdf.startswith(b"%PDF") for pdf in pdfs)
