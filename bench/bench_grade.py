@@ -8,8 +8,11 @@ shapes, a symbolic derivative). --variants few (default) gives every question K 
 draws every student's own variant as `studykit quiz` does (variant_seed per student and question),
 so there are as many distinct (question, params) pairs as the parameter specs allow.
 Answers: 70 % correct, 10 % a verifier-named misconception, 10 % wrong, 5 % format errors, 5 % blank.
-Timed: `python -m studykit grade` in a fresh process (interpreter start, imports, torch, every expected
-answer recomputed per distinct variant), then run_grade() in-process twice (compute cache cleared; the
+The setup computes the expected answers through the workspace's answer store, as `studykit quiz` in
+that workspace does. Timed: `python -m studykit grade` in a fresh process three times — cold (the answer
+store moved away: torch imported, every expected answer recomputed per distinct variant) and warm (the
+store `quiz` left: no torch at all; the first grade of the quiz) and once more (the parsed-manifest
+index that first grade left, too) — then run_grade() in-process twice (in-process memo cleared; the
 first writes new files, the second overwrites them and upserts the same gradebook rows). Each run reads
 the CSV, grades, imports into SQLite (executemany, one transaction) and writes scores.csv,
 class_report.md and one Markdown feedback file per student. The baseline parses the same CSV with the
@@ -44,14 +47,18 @@ def build_quiz(folder: Path, students: int, mode: str, pool: int, rng: random.Ra
     from studykit import compute as compute_module
     from studykit.bank import load_bank
     from studykit.quiz import answer_columns
+    from studykit.stores import AnswerStore
     from studykit.values import format_exact
     from studykit.variants import variant_seed
 
     bank = load_bank(None)
+    store = AnswerStore.at(folder)  # what `studykit quiz` in this workspace fills
+    store.bank_hash = bank.hash
     questions = [bank.get(qid) for qid in QUESTION_IDS]
     columns = answer_columns(questions)
     ids = [f"S{i:05d}" for i in range(1, students + 1)]
-    pools = {q.id: [compute_module.draw_variant(q, 1000 + k)[0] for k in range(pool)] for q in questions}
+    pools = {q.id: [compute_module.draw_variant(q, 1000 + k, store=store)[0] for k in range(pool)]
+             for q in questions}
     roster, rows, distinct = [], [], set()
     for i, sid in enumerate(ids):
         variants = {}
@@ -59,7 +66,7 @@ def build_quiz(folder: Path, students: int, mode: str, pool: int, rng: random.Ra
             if mode == "few":
                 params = pools[q.id][i % pool]
             else:
-                params = compute_module.draw_variant(q, variant_seed(0, sid, q.id))[0]
+                params = compute_module.draw_variant(q, variant_seed(0, sid, q.id), store=store)[0]
             variants[q.id] = {"seed": 0, "params": params}
             distinct.add((q.id, compute_module.params_json(params)))
         roster.append({"student_id": sid, "name": f"학생{i}", "variants": variants})
@@ -84,7 +91,8 @@ def build_quiz(folder: Path, students: int, mode: str, pool: int, rng: random.Ra
         writer = csv.writer(handle)
         writer.writerow(["student_id", "name", *(col for *_, col in columns)])
         writer.writerows(rows)
-    compute_module._MEMO.clear()  # the timed run recomputes, as a fresh `grade` process would
+    store.save()
+    compute_module._MEMO.clear()  # in-process runs start as a fresh `grade` process would
     return manifest_path, responses, len(distinct)
 
 
@@ -127,14 +135,23 @@ def main() -> None:
         header = next(csv.reader(responses.open(encoding="utf-8")))
         answers = args.students * (len(header) - 2)
         baseline, _ = timed(lambda: list(csv.reader(responses.open(encoding="utf-8", newline=""))))
+        store = folder / ".studykit" / "answers-cache.json"
+        kept = store.read_bytes()
+        store.unlink()  # cold: nothing recorded, every expected answer recomputed (torch imported)
+        cold, cold_code = timed(lambda: _fresh_process(manifest, responses, folder))
+        store.write_bytes(kept)  # warm: the answers `quiz` recorded
+        (folder / ".studykit" / "manifest-index.json").unlink(missing_ok=True)  # first grade of this quiz
         fresh, code = timed(lambda: _fresh_process(manifest, responses, folder))
+        again_fresh, again_code = timed(lambda: _fresh_process(manifest, responses, folder))
         first, _ = timed(lambda: _in_process(manifest, responses, folder, "graded-1"))
         again, _ = timed(lambda: _in_process(manifest, responses, folder, "graded-1"))
         stages = stage_times(manifest, responses, folder)
     print(f"students {args.students:,} × answer parts {len(header) - 2} = {answers:,} answers; "
           f"variants={args.variants}: {distinct} distinct (question, params); setup {setup:.1f} s")
     print(f"baseline: csv.reader only              {baseline:7.3f} s {answers / baseline:12,.0f} answers/s")
-    for label, seconds in ((f"grade, fresh process (exit {code})", fresh),
+    for label, seconds in ((f"grade, fresh process, cold (exit {cold_code})", cold),
+                           (f"grade, fresh process, warm (exit {code})", fresh),
+                           (f"grade, fresh, warm + manifest index ({again_code})", again_fresh),
                            ("grade in-process, new files", first), ("grade in-process, again", again)):
         print(f"{label:<39}{seconds:7.3f} s {answers / seconds:12,.0f} answers/s "
               f"{args.students / seconds:8,.0f} students/s  {seconds / baseline:6.1f}× baseline")
@@ -143,7 +160,7 @@ def main() -> None:
 
 
 def _fresh_process(manifest: Path, responses: Path, folder: Path) -> int:
-    """`python -m studykit grade` in a new interpreter: imports, torch, compute cache all cold."""
+    """`python -m studykit grade` in a new interpreter (torch only if the answer store misses)."""
     cmd = [sys.executable, "-m", "studykit", "-C", str(folder), "grade", str(manifest), str(responses),
            "--out", str(folder / "graded-0"), "--gradebook", str(folder / "gradebook-0.sqlite"),
            "--format", "md", "--force"]
@@ -153,7 +170,7 @@ def _fresh_process(manifest: Path, responses: Path, folder: Path) -> int:
 
 
 def _in_process(manifest: Path, responses: Path, folder: Path, out: str) -> int:
-    """run_grade() with the compute cache cleared (torch already imported by the setup)."""
+    """run_grade() with the in-process memo cleared (reads the answer store; torch already imported)."""
     from studykit.compute import _MEMO
     from studykit.grading import run_grade
 
@@ -169,16 +186,18 @@ def stage_times(manifest: Path, responses: Path, folder: Path) -> list[tuple[str
     from studykit.bank import load_bank
     from studykit.compute import _MEMO
     from studykit.grading import Expectations, grade_files, load_manifest
+    from studykit.stores import AnswerStore
 
     _MEMO.clear()
     t_manifest, loaded = timed(lambda: load_manifest(manifest))
     t_bank, bank = timed(lambda: load_bank(folder))
-    t_grade, run = timed(lambda: grade_files(loaded, [responses], Expectations(bank)))
+    store = AnswerStore.at(folder)
+    t_grade, run = timed(lambda: grade_files(loaded, [responses], Expectations(bank, store=store)))
     t_db, _ = timed(lambda: gradebook.import_run(folder / "stage.sqlite", run))
     t_feedback, _ = timed(lambda: feedback.write_feedback(run, folder / "stage-feedback", ["md"], folder))
     t_report, _ = timed(lambda: classreport.write_class_report(classreport.analyse(run), run,
                                                                folder / "stage-report", ["md"], folder))
-    return [("load manifest", t_manifest), ("load bank", t_bank), ("read + recompute + grade", t_grade),
+    return [("load manifest", t_manifest), ("load bank", t_bank), ("read + answers (store) + grade", t_grade),
             ("gradebook import", t_db), ("feedback .md files", t_feedback), ("class report", t_report)]
 
 

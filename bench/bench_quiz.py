@@ -1,8 +1,11 @@
 """Benchmark `studykit quiz`: a 20-question quiz for 200 students (sheets and keys, Markdown and HTML).
 
-Prints the job's wall time (compute, then render + HTML + files) and, measured in the same run,
-two baselines: every answer computed one by one with no cache and no sharing between students, and
-HTML made one pandoc process per document (timed on a sample, scaled to all documents).
+First `python -m studykit quiz` twice in fresh interpreters into one folder: cold (no answer or HTML
+store yet: torch, every verifier, every pandoc chunk) and warm (the answer and HTML stores the first
+run left in <quiz>/.studykit/ — or the workspace's .studykit/ with --workspace, copied to a scratch
+folder); the two folders must be byte-identical. Then the cold job in-process, stage by stage, and,
+measured in the same run, two baselines: every answer computed one by one with no cache and no
+sharing between students, and HTML made one pandoc process per document (timed on a sample, scaled).
 
     /work/venv/bin/python bench/bench_quiz.py [--students 200] [--questions 20] [--workspace DIR]
 """
@@ -10,6 +13,10 @@ HTML made one pandoc process per document (timed on a sample, scaled to all docu
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +57,35 @@ def html_one_per_document(docs: list[str], sample: int) -> float:
     return (time.perf_counter() - start) * len(docs) / len(chosen)
 
 
+def _folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file of a quiz folder except the stores (which only make later runs faster)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".studykit" not in p.relative_to(folder).parts}
+
+
+def cli_cold_and_warm(args: argparse.Namespace) -> tuple[float, float, bool]:
+    """Seconds of a cold and a warm `studykit quiz` (fresh processes), and whether outputs are identical."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    with tempfile.TemporaryDirectory() as tmp:
+        where: list[str] = []
+        if args.workspace is not None:
+            shutil.copytree(args.workspace, Path(tmp) / "ws", ignore=shutil.ignore_patterns(".studykit"))
+            where = ["-C", str(Path(tmp) / "ws")]
+        out = Path(tmp) / "quiz"
+        cmd = [sys.executable, "-m", "studykit", *where, "quiz", "--count", str(args.questions),
+               "--seed", str(args.seed), "--students", str(args.students), "--format", "md,html",
+               "--out", str(out)]
+        seconds = []
+        snapshots = []
+        for _ in range(2):
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=tmp, env=env, check=True, stdout=subprocess.DEVNULL)
+            seconds.append(time.perf_counter() - start)
+            snapshots.append(_folder_bytes(out))
+    return seconds[0], seconds[1], snapshots[0] == snapshots[1] and len(snapshots[0]) > 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
@@ -58,6 +94,10 @@ def main() -> None:
     parser.add_argument("--workspace", type=Path, default=None, help="default: the built-in bank only")
     parser.add_argument("--html-sample", type=int, default=40, help="documents timed for the HTML baseline")
     args = parser.parse_args()
+
+    cold, warm, same = cli_cold_and_warm(args)
+    print(f"studykit quiz, fresh process: cold (empty stores) {cold:6.2f} s; warm (answer + HTML stores "
+          f"of that run) {warm:6.2f} s, ratio {cold / warm:4.1f}×; outputs byte-identical: {same}")
 
     rows: list[tuple[str, float]] = []
     start = time.perf_counter()
@@ -92,7 +132,7 @@ def main() -> None:
           f"{len(set(pieces))} distinct ({distinct_mb:.2f} MB) go to pandoc")
     for label, seconds in rows:
         print(f"  {label:38s} {seconds:7.2f} s")
-    print(f"  {'job wall time (everything above)':38s} {job:7.2f} s")
+    print(f"  {'job wall time (everything above, cold)':38s} {job:7.2f} s")
 
     compute_job = dict(rows)["compute variants (cache + shared)"]
     html_job = dict(rows)["render md + html + write files"]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +12,15 @@ from typing import Any
 from studykit.errors import InputError, Location, UsageError, VerifierFailed
 from studykit.model import AnswerSpec, Question
 from studykit.render import render_string
+from studykit.stores import ANSWERS_FILE, ANSWERS_FORMAT, STORE_DIR, AnswerStore, answer_key, params_json
 from studykit.values import format_display
 from studykit.variants import draw_params
 from studykit.verifiers.registry import Context, Result, get_verifier
 
 Verifier = Callable[[Mapping[str, Any], Context], Result]
 DRAW_ATTEMPTS = 20  # redraws of an invalid variant before falling back to the textbook parameters
-CACHE_FILE = Path(".studykit") / "answers-cache.json"
-CACHE_FORMAT = "studykit-answers-cache/1"
-CACHE_MAX_ENTRIES = 5000  # oldest entries go first; the cache is derived data
+CACHE_FILE = Path(STORE_DIR) / ANSWERS_FILE  # the persistent answer store (studykit/stores.py)
+CACHE_FORMAT = ANSWERS_FORMAT
 
 _MEMO: dict[tuple[Any, ...], Result] = {}
 
@@ -32,27 +30,39 @@ def clear_memo() -> None:
     _MEMO.clear()
 
 
-def params_json(params: Mapping[str, Any]) -> str:
-    """Canonical JSON of a parameter set: the cache key part and what manifests record."""
-    return json.dumps(params, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
 def compute(question: Question, params: Mapping[str, Any], device: str = "cpu", *,
-            verifier: Verifier | None = None) -> Result:
-    """Run the question's verifier on `params`, check the Result against the question, memoise it."""
+            verifier: Verifier | None = None, store: AnswerStore | None = None) -> Result:
+    """Run the question's verifier on `params`, check the Result against the question, memoise it.
+
+    With a `store`, a Result recorded for this exact question content, verifier (version and code),
+    params and device is used instead of running the verifier, and a new one is recorded.
+    """
     key = (question.content_hash, question.verifier_version, params_json(params), device, verifier)
     cached = _MEMO.get(key)
     if cached is not None:
         return cached
+    use_store = store is not None and verifier is None  # an ad-hoc verifier is never stored
+    if use_store:
+        stored = store.get(question, params, device)
+        if stored is not None:
+            _MEMO[key] = stored
+            return stored
+    result = _run_verifier(question, params, device, verifier)
+    _MEMO[key] = result
+    if use_store:
+        store.put(question, params, device, result)
+    return result
+
+
+def _run_verifier(question: Question, params: Mapping[str, Any], device: str, verifier: Verifier | None
+                  ) -> Result:
     function = verifier or get_verifier(question.verifier)
     try:
         raw = function(dict(params), Context(device=device))
     except Exception as exc:  # a verifier bug must name the question, not crash the run
         raise VerifierFailed(f"{question.id}: verifier {question.verifier} raised "
                              f"{type(exc).__name__}: {exc}", question.loc) from exc
-    result = check_result(question, raw)
-    _MEMO[key] = result
-    return result
+    return check_result(question, raw)
 
 
 def check_result(question: Question, result: Any) -> Result:
@@ -152,16 +162,16 @@ def resolve_params(question: Question, given: Mapping[str, Any], where: Location
     return {**question.default_params(), **given}
 
 
-def draw_variant(question: Question, seed: int, device: str = "cpu", *, verifier: Verifier | None = None
-                 ) -> tuple[dict[str, Any], Result]:
+def draw_variant(question: Question, seed: int, device: str = "cpu", *, verifier: Verifier | None = None,
+                 store: AnswerStore | None = None) -> tuple[dict[str, Any], Result]:
     """Parameters drawn from `seed` (then seed+1, ... while the verifier says invalid), with their Result."""
     for attempt in range(DRAW_ATTEMPTS):
         params = draw_params(question, seed + attempt)
-        result = compute(question, params, device, verifier=verifier)
+        result = compute(question, params, device, verifier=verifier, store=store)
         if result.valid:
             return params, result
     params = question.default_params()
-    result = compute(question, params, device, verifier=verifier)
+    result = compute(question, params, device, verifier=verifier, store=store)
     if not result.valid:
         raise VerifierFailed(f"{question.id}: no valid variant in {DRAW_ATTEMPTS} draws and the default "
                              f"parameters are invalid too: {result.reason}", question.loc)
@@ -188,41 +198,10 @@ def render_solution(question: Question, params: Mapping[str, Any], result: Resul
     return render_string(question.solution, context, question.loc_of("solution"))
 
 
-# --- the persistent workspace cache (.studykit/answers-cache.json) -------------------------------
+# --- the persistent workspace cache (.studykit/answers-cache.json, studykit/stores.py) --------------
 
 def cache_key(question: Question, params: Mapping[str, Any], device: str) -> str:
-    version = question.verifier_version
-    return f"{question.id}|{question.content_hash}|v{version}|{device}|{params_json(params)}"
-
-
-def _cache_path(workspace: Path) -> Path:
-    return Path(workspace) / CACHE_FILE
-
-
-def _read_cache(workspace: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(_cache_path(workspace).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # missing or damaged: the cache is derived data, recomputing is always possible
-    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-        return {}
-    if not isinstance(data.get("entries"), dict):
-        return {}
-    return data["entries"]
-
-
-def _write_cache(workspace: Path, entries: dict[str, Any]) -> None:
-    """Atomic: write a temporary file beside the cache, then os.replace it."""
-    path = _cache_path(workspace)
-    keep = dict(list(entries.items())[-CACHE_MAX_ENTRIES:])
-    text = json.dumps({"format": CACHE_FORMAT, "entries": keep}, ensure_ascii=False, indent=1)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only workspace still gets its answers, just not cached
+    return answer_key(question, params, device)
 
 
 def cached_result(workspace: Path | None, question: Question, params: Mapping[str, Any], device: str
@@ -230,31 +209,20 @@ def cached_result(workspace: Path | None, question: Question, params: Mapping[st
     """The Result recorded for exactly this question content, verifier version, params and device."""
     if workspace is None:
         return None
-    entry = _read_cache(workspace).get(cache_key(question, params, device))
-    if not isinstance(entry, dict) or not isinstance(entry.get("result"), dict):
-        return None
-    try:
-        return check_result(question, Result(**entry["result"]))
-    except (TypeError, VerifierFailed):
-        return None  # an entry that no longer fits the question is recomputed
+    return AnswerStore.at(workspace).get(question, params, device)
 
 
 def compute_cached(workspace: Path | None, question: Question, params: Mapping[str, Any],
                    device: str = "cpu", *, bank_hash: str = "", verifier: Verifier | None = None) -> Result:
     """compute() through the workspace cache: a hit needs no verifier (and so no torch)."""
-    hit = cached_result(workspace, question, params, device)
+    store = AnswerStore.at(workspace)
+    hit = store.get(question, params, device) if verifier is None else None
     if hit is not None:
         return hit
     result = compute(question, params, device, verifier=verifier)
-    if workspace is not None:
-        entries = _read_cache(workspace)
-        entries[cache_key(question, params, device)] = {
-            "question": question.id, "bank_hash": bank_hash,
-            "result": {"answers": result.answers, "steps": result.steps,
-                       "misconceptions": result.misconceptions, "valid": result.valid,
-                       "reason": result.reason, "method": result.method},
-        }
-        _write_cache(workspace, entries)
+    if workspace is not None and verifier is None:
+        store.put(question, params, device, result, bank_hash)
+        store.save()
     return result
 
 

@@ -131,9 +131,10 @@ def write_feedback(run: Any, folder: Path, formats: Sequence[str], workspace: Pa
             for g in run.grades]
     folder.mkdir(parents=True, exist_ok=True)
     if list(formats) == ["md"]:
-        # Plain file writes: threads only add contention here (measured in bench/bench_grade.py).
-        for markdown, stem, _ in jobs:
-            stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
+        # One open/write/close per file; threads only add contention here (bench/bench_grade.py).
+        from studykit.stores import write_text_files
+
+        write_text_files([(stem.with_suffix(".md"), markdown) for markdown, stem, _ in jobs])
         return len(jobs)
     # pandoc runs as a subprocess per file: threads overlap them.
     with ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 1))) as pool:

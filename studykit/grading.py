@@ -11,15 +11,17 @@ changed without --force, no readable submission).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from studykit.answers import UNGRADED, ExpectedValueError, PartGrade, compare
 from studykit.errors import InputError, Location, StudykitError, UsageError, VerifierFailed, raise_collected
+from studykit.stores import AnswerStore, ManifestIndex
 from studykit.submissions import Submission, latest_per_student, read_submission_files
 
 MANIFEST_FORMAT = "studykit-quiz/1"
@@ -80,8 +82,8 @@ class Manifest:
 
 def _params_key(params: Mapping[str, Any], seen: dict[Any, Variant]) -> Variant:
     """The variant for these params; students sharing params share one Variant (one json.dumps)."""
-    try:
-        probe: Any = tuple(sorted(params.items()))
+    try:  # manifests are written with sorted keys: equal params come in the same order
+        probe: Any = tuple(params.items())
         hash(probe)
     except TypeError:  # a list-valued parameter: no cheap key, serialise
         probe = None
@@ -94,16 +96,27 @@ def _params_key(params: Mapping[str, Any], seen: dict[Any, Variant]) -> Variant:
     return variant
 
 
-def load_manifest(path: Path) -> Manifest:
-    """Read quizzes/<id>/manifest.json; a missing file or foreign JSON is one InputError."""
+def load_manifest(path: Path, index_root: Callable[[Path], Path | None] | None = None) -> Manifest:
+    """Read quizzes/<id>/manifest.json; a missing file or foreign JSON is one InputError.
+
+    `index_root(path)`: the folder whose .studykit/manifest-index.json keeps the parsed form of the
+    manifests graded there (keyed by the file's sha256, so any edit reads the file again).
+    """
     where = Location(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError("quiz manifest not found (expected quizzes/<quiz-id>/manifest.json)",
                          where) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read quiz manifest: {exc}", where) from None
+    index = ManifestIndex.at(index_root(path)) if index_root is not None else None
+    digest = hashlib.sha256(raw).hexdigest()
+    if index is not None:
+        found = _manifest_from_index(path, index.get(digest))
+        if found is not None:
+            return found
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -114,9 +127,47 @@ def load_manifest(path: Path) -> Manifest:
         raise InputError(f"not a studykit quiz manifest (format {found!r}, expected {MANIFEST_FORMAT!r})",
                          where)
     try:
-        return _manifest_from(path, data)
+        loaded = _manifest_from(path, data)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"malformed quiz manifest: missing or bad field {exc}", where) from None
+    if index is not None:
+        index.put(digest, _index_entry(data, loaded))
+        index.save()
+    return loaded
+
+
+def _index_entry(data: Mapping[str, Any], manifest: Manifest) -> dict[str, Any]:
+    """The parsed manifest as compact JSON: fields, questions, distinct variants and question lists,
+    and per student [id, name, question list, variant indices]."""
+    variants: dict[int, int] = {}
+    table: list[list[Any]] = []
+    qid_lists: dict[tuple[str, ...], int] = {}
+    students = []
+    for sid, by_question in manifest.students.items():
+        for variant in by_question.values():
+            if id(variant) not in variants:
+                variants[id(variant)] = len(table)
+                table.append([variant.params, variant.key])
+        qids = qid_lists.setdefault(tuple(by_question), len(qid_lists))
+        students.append([sid, manifest.names[sid], qids, [variants[id(v)] for v in by_question.values()]])
+    fields = {k: getattr(manifest, k) for k in ("quiz_id", "title", "date", "course", "bank_hash")}
+    return {**fields, "questions": data["questions"], "variants": table, "qid_lists": list(qid_lists),
+            "students": students}
+
+
+def _manifest_from_index(path: Path, entry: Any) -> Manifest | None:
+    """The Manifest an index entry records, or None when the entry is not one (then the file is read)."""
+    try:
+        table = [Variant(params, str(key)) for params, key in entry["variants"]]
+        qid_lists = entry["qid_lists"]
+        students = {str(sid): dict(zip(qid_lists[q], (table[i] for i in refs), strict=True))
+                    for sid, _, q, refs in entry["students"]}
+        names = {str(sid): str(name) for sid, name, _, _ in entry["students"]}
+        shell = _manifest_from(path, {**entry, "students": []})
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return Manifest(path=path, quiz_id=shell.quiz_id, title=shell.title, date=shell.date, course=shell.course,
+                    bank_hash=shell.bank_hash, questions=shell.questions, students=students, names=names)
 
 
 def _manifest_from(path: Path, data: Mapping[str, Any]) -> Manifest:
@@ -192,6 +243,7 @@ class Expectations:
     bank: Any
     device: str = "cpu"
     cache: dict[tuple[str, str], tuple[Any, Any]] = field(default_factory=dict)
+    store: Any = None  # stores.AnswerStore: results `quiz` (or an earlier grade) recorded; misses added
 
     def get(self, qid: str, variant: Variant) -> tuple[Any, Any]:
         """(Question, Result) for this variant; an invalid recorded variant is a verifier failure."""
@@ -201,7 +253,7 @@ class Expectations:
             from studykit.compute import compute
 
             question = self.bank.get(qid)
-            result = compute(question, variant.params, self.device)
+            result = compute(question, variant.params, self.device, store=self.store)
             if not result.valid:
                 raise VerifierFailed(f"{qid}: recorded parameters {variant.key} are now invalid: "
                                      f"{result.reason}", question.loc)
@@ -321,18 +373,25 @@ def run_grade(manifest: Path, submissions: Sequence[Path], out_dir: Path | None,
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise UsageError(f"--format: unknown {(unknown or [''])[0]!r}; expected some of {', '.join(FORMATS)}")
-    loaded = load_manifest(Path(manifest))
-    ws = find_workspace(Path(workspace), required=True) if workspace is not None else \
-        find_workspace(loaded.path.resolve().parent, required=False)
+    def workspace_of(path: Path) -> Path | None:
+        return find_workspace(Path(workspace), required=True) if workspace is not None else \
+            find_workspace(path.resolve().parent, required=False)
+
+    loaded = load_manifest(Path(manifest), index_root=lambda path: workspace_of(path) or path.parent)
+    ws = workspace_of(loaded.path)
     bank = load_bank(ws)
     forced = check_bank(loaded, bank, force)
-    run = grade_files(loaded, [Path(p) for p in submissions], Expectations(bank))
+    root = ws or loaded.path.parent  # where `quiz` keeps its answer store (docs/CONTRACTS.md)
+    store = AnswerStore.at(root)
+    store.bank_hash = bank.hash
+    run = grade_files(loaded, [Path(p) for p in submissions], Expectations(bank, store=store))
     run.notes[:0] = forced
     run.forced, run.graded_bank_hash = bool(forced), bank.hash
     if not run.grades:
         raise_collected(run.problems or [InputError("no submission to grade", Location(submissions[0]))])
-    db = Path(gradebook) if gradebook else (ws or loaded.path.parent) / ".studykit" / "gradebook.sqlite"
+    db = Path(gradebook) if gradebook else root / ".studykit" / "gradebook.sqlite"
     write_outputs(run, out_dir or loaded.path.parent / "graded", db, formats, ws, out)
+    store.save()
     for problem in run.problems:
         print(f"studykit: warning: {problem}", file=err)
     return 1 if run.problems else 0

@@ -22,6 +22,7 @@ from studykit import __version__
 from studykit.errors import InputError, UsageError
 from studykit.model import Bank, Question
 from studykit.roster import CLASS_ID, Student, anonymous_students, class_wide, load_roster
+from studykit.stores import AnswerStore
 from studykit.values import format_exact
 from studykit.verifiers.registry import Result
 
@@ -108,11 +109,11 @@ def make_quiz_id(questions: Sequence[Question], seed: int, bank_hash: str, textb
 
 # --- variants ----------------------------------------------------------------------------------
 
-def textbook_variant(question: Question, device: str) -> Variant:
+def textbook_variant(question: Question, device: str, store: AnswerStore | None = None) -> Variant:
     from studykit.compute import compute
 
     params = question.default_params()
-    result = compute(question, params, device)
+    result = compute(question, params, device, store=store)
     if not result.valid:
         raise InputError(f"{question.id}: the textbook parameters are invalid: {result.reason}",
                          question.loc)
@@ -120,8 +121,9 @@ def textbook_variant(question: Question, device: str) -> Variant:
 
 
 def student_variants(questions: Sequence[Question], students: Sequence[Student], seed: int,
-                     device: str) -> list[Paper]:
-    """Every student's variants; parameters two students share are computed once (compute's cache)."""
+                     device: str, store: AnswerStore | None = None) -> list[Paper]:
+    """Every student's variants; parameters two students share are computed once (compute's cache),
+    and parameters an earlier run computed come from the answer store."""
     from studykit.compute import draw_variant
     from studykit.variants import variant_seed
 
@@ -130,7 +132,7 @@ def student_variants(questions: Sequence[Question], students: Sequence[Student],
         variants = []
         for question in questions:
             vseed = variant_seed(seed, student.student_id, question.id)
-            params, result = draw_variant(question, vseed, device)
+            params, result = draw_variant(question, vseed, device, store=store)
             variants.append(Variant(question, vseed, params, result))
         papers.append(Paper(student, tuple(variants)))
     return papers
@@ -138,14 +140,14 @@ def student_variants(questions: Sequence[Question], students: Sequence[Student],
 
 def build_quiz(bank: Bank, questions: Sequence[Question], students: Sequence[Student] | None, *,
                seed: int = 0, title: str = "", date: str | None = None, course: str = "",
-               device: str = "cpu") -> Quiz:
+               device: str = "cpu", store: AnswerStore | None = None) -> Quiz:
     """The whole quiz in memory: students=None gives one class-wide paper from the textbook values."""
     textbook = students is None
     if textbook:
-        variants = tuple(textbook_variant(q, device) for q in questions)
+        variants = tuple(textbook_variant(q, device, store) for q in questions)
         papers = [Paper(class_wide()[0], variants)]
     else:
-        papers = student_variants(questions, students, seed, device)
+        papers = student_variants(questions, students, seed, device, store)
     quiz_id = make_quiz_id(questions, seed, bank.hash, textbook)
     return Quiz(quiz_id=quiz_id, title=title or default_title(questions), date=date, course=course,
                 seed=seed, bank_hash=bank.hash, questions=tuple(questions), papers=tuple(papers),
@@ -242,10 +244,15 @@ def run_quiz(args: Any, workspace: Path | None, out: TextIO) -> int:
                                  difficulty=args.difficulty, count=args.count, seed=args.seed)
     students = students_from_args(args)
     warn_about_prompts(questions)
+    quiz_id = make_quiz_id(questions, args.seed, bank.hash, students is None)
+    out_dir = Path(args.out) if args.out is not None else (root or Path.cwd()) / "quizzes" / quiz_id
+    # Answers and converted HTML of earlier runs: in the workspace, else beside the quiz (docs/CONTRACTS.md).
+    store = AnswerStore.at(root or out_dir)
+    store.bank_hash = bank.hash
     quiz = build_quiz(bank, questions, students, seed=args.seed, title=args.title or "", date=date,
-                      course=workspace_course(root), device=resolve_device(args.device))
-    out_dir = Path(args.out) if args.out is not None else (root or Path.cwd()) / "quizzes" / quiz.quiz_id
-    written = write_quiz(quiz, out_dir, formats, root)
+                      course=workspace_course(root), device=resolve_device(args.device), store=store)
+    store.save()  # before the documents: a template error later still keeps the computed answers
+    written = write_quiz(quiz, out_dir, formats, root, store_root=root or out_dir)
     who = "교재 값 (class)" if quiz.textbook else f"{len(quiz.papers)}명"
     print(f"퀴즈 {quiz.quiz_id}: {len(quiz.questions)}문제 · {who} → {out_dir}", file=out)
     print(f"  manifest.json, sheets/ ({written['sheets']}개), key/ ({written['key']}개 + answers.csv)",

@@ -28,6 +28,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def derived_data_beside_fixtures(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+                                 ) -> None:
+    """Answer/HTML stores of workspaces checked in under tests/data go to a scratch folder instead."""
+    from studykit import stores
+
+    scratch, real = tmp_path_factory.mktemp("stores"), stores.store_path
+
+    def store_path(root: Path | None, name: str) -> Path | None:
+        inside = root is not None and Path(root).resolve().is_relative_to(DATA)
+        return real(scratch, name) if inside else real(root, name)
+
+    monkeypatch.setattr(stores, "store_path", store_path)
+
+
 class CliResult:
     def __init__(self, code: int, stdout: str, stderr: str) -> None:
         self.code, self.stdout, self.stderr = code, stdout, stderr
