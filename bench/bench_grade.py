@@ -185,7 +185,8 @@ def stage_times(manifest: Path, responses: Path, folder: Path) -> list[tuple[str
     from studykit import classreport, feedback, gradebook
     from studykit.bank import load_bank
     from studykit.compute import _MEMO
-    from studykit.grading import Expectations, grade_files, load_manifest
+    from studykit.grading import Expectations, grade_files
+    from studykit.manifest import load_manifest
     from studykit.stores import AnswerStore
 
     _MEMO.clear()

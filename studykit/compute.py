@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from collections.abc import Callable, Mapping
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studykit.errors import InputError, Location, UsageError, VerifierFailed
+from studykit.errors import InputError, Location, StudykitError, UsageError, VerifierFailed
 from studykit.model import AnswerSpec, Question
 from studykit.render import render_string
 from studykit.stores import ANSWERS_FILE, ANSWERS_FORMAT, STORE_DIR, AnswerStore, answer_key, params_json
@@ -60,8 +61,9 @@ def _run_verifier(question: Question, params: Mapping[str, Any], device: str, ve
     try:
         raw = function(dict(params), Context(device=device))
     except Exception as exc:  # a verifier bug must name the question, not crash the run
+        detail = (str(exc).splitlines() or [""])[0]  # torch errors append many lines of C++ trace
         raise VerifierFailed(f"{question.id}: verifier {question.verifier} raised "
-                             f"{type(exc).__name__}: {exc}", question.loc) from exc
+                             f"{type(exc).__name__}: {detail}", question.loc) from exc
     return check_result(question, raw)
 
 
@@ -152,14 +154,114 @@ def _jsonable(value: Any) -> Any:
 
 def resolve_params(question: Question, given: Mapping[str, Any], where: Location | None = None
                    ) -> dict[str, Any]:
-    """The default parameters overlaid with `given`; an unknown name is an error listing the valid ones."""
-    valid = question.param_names()
-    for name in given:
-        if name not in valid:
-            message = (f"{question.id} has no parameter {name!r}; parameters: "
-                       f"{', '.join(valid) or '(none)'}")
-            raise InputError(message, where) if where else UsageError(message)
+    """The default parameters overlaid with `given`, each checked by check_params."""
+    check_params(question, given, where)
     return {**question.default_params(), **given}
+
+
+def check_params(question: Question, given: Mapping[str, Any], where: Location | None = None, *,
+                 complete: bool = False, context: str = "") -> None:
+    """Every name a parameter of the question, every value of the kind its default (or spec) has.
+
+    `complete`: every parameter must be given (a manifest's recorded variant). The error is an
+    InputError at `where` (a file citing the question), else a UsageError (`answer --param`);
+    `context` starts its message (e.g. the manifest entry).
+    """
+    def fail(message: str) -> StudykitError:
+        text = f"{context}{question.id}{message}"
+        return InputError(text, where) if where else UsageError(text)
+
+    examples = _param_examples(question)
+    for name, value in given.items():
+        if name not in examples:
+            raise fail(f" has no parameter {name!r}; parameters: {', '.join(sorted(examples)) or '(none)'}")
+        if not any(_fits(value, example) for example in examples[name]):
+            example = question.defaults.get(name, examples[name][0])
+            raise fail(f": parameter {name!r} must be {_expected(example)}, not {_shown(value)}")
+    missing = [name for name in sorted(examples) if name not in given] if complete else []
+    if missing:
+        raise fail(f": parameter {missing[0]!r} is missing")
+
+
+_EXAMPLES: dict[tuple[str, str], dict[str, list[Any]]] = {}
+
+
+def _param_examples(question: Question) -> dict[str, list[Any]]:
+    """name -> values the bank itself gives it (default first, then textbook instances and specs)."""
+    if not question.content_hash:  # a question built by hand (tests): nothing to key a cache on
+        return _collect_examples(question)
+    key = (question.id, question.content_hash)  # grade checks every distinct variant: build this once
+    found = _EXAMPLES.get(key)
+    if found is None:
+        found = _EXAMPLES[key] = _collect_examples(question)
+    return found
+
+
+def _collect_examples(question: Question) -> dict[str, list[Any]]:
+    examples: dict[str, list[Any]] = {name: [value] for name, value in question.defaults.items()}
+    for instance in question.textbook:
+        for name, value in instance.params.items():
+            examples.setdefault(name, []).append(value)
+    for spec in question.params:
+        drawn = {"choice": list(spec.choices), "fixed": [spec.value], "int": [0], "float": [0.0]}[spec.kind]
+        examples.setdefault(spec.name, []).extend(drawn)
+    return {name: _distinct_kinds(values) for name, values in examples.items()}
+
+
+def _distinct_kinds(values: list[Any]) -> list[Any]:
+    """One representative per kind (0, 0.0, [[0.0]], ...): a 1,000-value choice is checked like one."""
+    def kind_of(value: Any) -> Any:
+        if isinstance(value, list):
+            return _distinct_kinds(value)
+        if isinstance(value, dict):
+            return {}
+        return value if isinstance(value, bool) or value is None else type(value)()
+
+    return list({repr(k): k for k in map(kind_of, values)}.values())
+
+
+def _fits(value: Any, example: Any) -> bool:
+    """`value` has the kind of `example`: int (not bool), finite number for a float, same-depth lists."""
+    if isinstance(example, bool) or example is None or isinstance(example, str):
+        return type(value) is type(example)
+    if isinstance(example, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(example, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(example, list):
+        return isinstance(value, list) and all(any(_fits(v, e) for e in example) or not example
+                                               and _plain_data(v) for v in value)
+    if isinstance(example, dict):
+        return isinstance(value, dict)
+    return False
+
+
+def _plain_data(value: Any) -> bool:
+    """Finite JSON data (an empty example list says nothing more about its elements)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(map(_plain_data, value))
+    return isinstance(value, (int, str, bool, dict)) or value is None
+
+
+def _expected(example: Any) -> str:
+    if isinstance(example, bool):
+        return "true or false"
+    if isinstance(example, int):
+        return "an integer"
+    if isinstance(example, float):
+        return "a finite number"
+    if isinstance(example, str):
+        return "a string"
+    if isinstance(example, list):
+        return f"a list like {_shown(example)}"
+    return f"like {_shown(example)}"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def draw_variant(question: Question, seed: int, device: str = "cpu", *, verifier: Verifier | None = None,

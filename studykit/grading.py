@@ -11,186 +11,17 @@ changed without --force, no readable submission).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from studykit.answers import UNGRADED, ExpectedValueError, PartGrade, compare
 from studykit.errors import InputError, Location, StudykitError, UsageError, VerifierFailed, raise_collected
-from studykit.stores import AnswerStore, ManifestIndex
+from studykit.manifest import CLASS_ID, Manifest, ManifestPart, ManifestQuestion, Variant, load_manifest
+from studykit.stores import AnswerStore
 from studykit.submissions import Submission, latest_per_student, read_submission_files
-
-MANIFEST_FORMAT = "studykit-quiz/1"
-CLASS_ID = "class"  # a class-wide quiz: one variant (the textbook's) for every student
-
-
-@dataclass(frozen=True)
-class ManifestPart:
-    name: str
-    kind: str
-    column: str
-    weight: float
-
-
-@dataclass(frozen=True)
-class ManifestQuestion:
-    n: int
-    id: str
-    points: float
-    parts: tuple[ManifestPart, ...]
-
-
-@dataclass(frozen=True)
-class Variant:
-    params: Mapping[str, Any]
-    key: str  # canonical JSON of params: the cache key
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What `quiz` recorded: questions, answer columns and every student's variant parameters."""
-
-    path: Path
-    quiz_id: str
-    title: str
-    date: str
-    course: str
-    bank_hash: str
-    questions: tuple[ManifestQuestion, ...]
-    students: Mapping[str, Mapping[str, Variant]]  # student_id -> question id -> variant
-    names: Mapping[str, str]
-
-    def columns(self) -> list[str]:
-        return [p.column for q in self.questions for p in q.parts]
-
-    def variants_of(self, student_id: str) -> Mapping[str, Variant] | None:
-        """A student's variants; in a class-wide quiz everyone shares the one class variant."""
-        if student_id in self.students:
-            return self.students[student_id]
-        if set(self.students) == {CLASS_ID}:
-            return self.students[CLASS_ID]
-        return None
-
-    @property
-    def max_score(self) -> float:
-        return sum(q.points for q in self.questions)
-
-
-def _params_key(params: Mapping[str, Any], seen: dict[Any, Variant]) -> Variant:
-    """The variant for these params; students sharing params share one Variant (one json.dumps)."""
-    try:  # manifests are written with sorted keys: equal params come in the same order
-        probe: Any = tuple(params.items())
-        hash(probe)
-    except TypeError:  # a list-valued parameter: no cheap key, serialise
-        probe = None
-    if probe is not None and probe in seen:
-        return seen[probe]
-    text = json.dumps(params, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    variant = Variant(params, text)
-    if probe is not None:
-        seen[probe] = variant
-    return variant
-
-
-def load_manifest(path: Path, index_root: Callable[[Path], Path | None] | None = None) -> Manifest:
-    """Read quizzes/<id>/manifest.json; a missing file or foreign JSON is one InputError.
-
-    `index_root(path)`: the folder whose .studykit/manifest-index.json keeps the parsed form of the
-    manifests graded there (keyed by the file's sha256, so any edit reads the file again).
-    """
-    where = Location(path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except FileNotFoundError:
-        raise InputError("quiz manifest not found (expected quizzes/<quiz-id>/manifest.json)",
-                         where) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read quiz manifest: {exc}", where) from None
-    index = ManifestIndex.at(index_root(path)) if index_root is not None else None
-    digest = hashlib.sha256(raw).hexdigest()
-    if index is not None:
-        found = _manifest_from_index(path, index.get(digest))
-        if found is not None:
-            return found
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not a studykit quiz manifest: malformed JSON: {exc.msg}",
-                         Location(path, exc.lineno, exc.colno)) from None
-    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise InputError(f"not a studykit quiz manifest (format {found!r}, expected {MANIFEST_FORMAT!r})",
-                         where)
-    try:
-        loaded = _manifest_from(path, data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"malformed quiz manifest: missing or bad field {exc}", where) from None
-    if index is not None:
-        index.put(digest, _index_entry(data, loaded))
-        index.save()
-    return loaded
-
-
-def _index_entry(data: Mapping[str, Any], manifest: Manifest) -> dict[str, Any]:
-    """The parsed manifest as compact JSON: fields, questions, distinct variants and question lists,
-    and per student [id, name, question list, variant indices]."""
-    variants: dict[int, int] = {}
-    table: list[list[Any]] = []
-    qid_lists: dict[tuple[str, ...], int] = {}
-    students = []
-    for sid, by_question in manifest.students.items():
-        for variant in by_question.values():
-            if id(variant) not in variants:
-                variants[id(variant)] = len(table)
-                table.append([variant.params, variant.key])
-        qids = qid_lists.setdefault(tuple(by_question), len(qid_lists))
-        students.append([sid, manifest.names[sid], qids, [variants[id(v)] for v in by_question.values()]])
-    fields = {k: getattr(manifest, k) for k in ("quiz_id", "title", "date", "course", "bank_hash")}
-    return {**fields, "questions": data["questions"], "variants": table, "qid_lists": list(qid_lists),
-            "students": students}
-
-
-def _manifest_from_index(path: Path, entry: Any) -> Manifest | None:
-    """The Manifest an index entry records, or None when the entry is not one (then the file is read)."""
-    try:
-        table = [Variant(params, str(key)) for params, key in entry["variants"]]
-        qid_lists = entry["qid_lists"]
-        students = {str(sid): dict(zip(qid_lists[q], (table[i] for i in refs), strict=True))
-                    for sid, _, q, refs in entry["students"]}
-        names = {str(sid): str(name) for sid, name, _, _ in entry["students"]}
-        shell = _manifest_from(path, {**entry, "students": []})
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
-    return Manifest(path=path, quiz_id=shell.quiz_id, title=shell.title, date=shell.date, course=shell.course,
-                    bank_hash=shell.bank_hash, questions=shell.questions, students=students, names=names)
-
-
-def _manifest_from(path: Path, data: Mapping[str, Any]) -> Manifest:
-    questions = tuple(
-        ManifestQuestion(int(q["n"]), str(q["id"]), float(q.get("points", 1)), tuple(
-            ManifestPart(str(p["name"]), str(p["kind"]), str(p["column"]), float(p.get("weight", 1)))
-            for p in q["parts"]))
-        for q in data["questions"])
-    students: dict[str, dict[str, Variant]] = {}
-    names: dict[str, str] = {}
-    seen: dict[Any, Variant] = {}
-    for entry in data["students"]:
-        sid = str(entry["student_id"])
-        names[sid] = str(entry.get("name") or "")
-        students[sid] = {qid: _params_key(v["params"], seen) for qid, v in entry["variants"].items()}
-        missing = [q.id for q in questions if q.id not in students[sid]]
-        if missing:
-            raise ValueError(f"students[{sid}].variants.{missing[0]}")
-    return Manifest(path=path, quiz_id=str(data["quiz_id"]), title=str(data.get("title") or ""),
-                    date=str(data.get("date") or ""), course=str(data.get("course") or ""),
-                    bank_hash=str(data.get("bank_hash") or ""), questions=questions,
-                    students=students, names=names)
-
 
 # --- grades -------------------------------------------------------------------------------------
 
@@ -361,13 +192,30 @@ def check_bank(manifest: Manifest, bank: Any, force: bool) -> list[str]:
             "현재 문제은행으로 다시 계산함"]
 
 
+def check_recorded_params(manifest: Manifest, bank: Any) -> None:
+    """Each distinct recorded variant holds every parameter of its question, each of its kind (a hand-
+    edited manifest is a one-line InputError here, not a verifier failure later)."""
+    from studykit.compute import check_params
+
+    where = Location(manifest.path)
+    questions = {q.id: bank.get(q.id) for q in manifest.questions}
+    checked: set[int] = set()  # students sharing params share one Variant object: check it once
+    for sid, by_question in manifest.students.items():
+        for qid, question in questions.items():
+            variant = by_question[qid]
+            if id(variant) not in checked:
+                check_params(question, variant.params, where, complete=True,
+                             context=f"student {sid}'s recorded params for ")
+                checked.add(id(variant))
+
+
 def run_grade(manifest: Path, submissions: Sequence[Path], out_dir: Path | None, gradebook: Path | None,
               force: bool, formats: Sequence[str], workspace: Path | None, out: TextIO,
               err: TextIO | None = None) -> int:
     """`studykit grade`: see the module docstring for the flow and the exit codes."""
     from studykit.bank import load_bank
     from studykit.paths import find_workspace
-    from studykit.render import FORMATS
+    from studykit.render import FORMATS, prepare_folder
 
     err = err or sys.stderr
     unknown = [f for f in formats if f not in FORMATS]
@@ -381,6 +229,7 @@ def run_grade(manifest: Path, submissions: Sequence[Path], out_dir: Path | None,
     ws = workspace_of(loaded.path)
     bank = load_bank(ws)
     forced = check_bank(loaded, bank, force)
+    check_recorded_params(loaded, bank)
     root = ws or loaded.path.parent  # where `quiz` keeps its answer store (docs/CONTRACTS.md)
     store = AnswerStore.at(root)
     store.bank_hash = bank.hash
@@ -390,7 +239,9 @@ def run_grade(manifest: Path, submissions: Sequence[Path], out_dir: Path | None,
     if not run.grades:
         raise_collected(run.problems or [InputError("no submission to grade", Location(submissions[0]))])
     db = Path(gradebook) if gradebook else root / ".studykit" / "gradebook.sqlite"
-    write_outputs(run, out_dir or loaded.path.parent / "graded", db, formats, ws, out)
+    out_dir = Path(out_dir) if out_dir else loaded.path.parent / "graded"
+    prepare_folder(out_dir)  # a file in the way is refused before the gradebook is written
+    write_outputs(run, out_dir, db, formats, ws, out)
     store.save()
     for problem in run.problems:
         print(f"studykit: warning: {problem}", file=err)

@@ -230,6 +230,16 @@ def warn_about_prompts(questions: Sequence[Question]) -> None:
                   "which then appears on every sheet (목표값 or 레이블 would not)", file=sys.stderr)
 
 
+def check_out_folder(folder: Path) -> None:
+    """Refuse an --out with a file at it or above it before any variant is computed; create nothing yet
+    (a later bad-input error must leave no empty folder behind)."""
+    from studykit.render import prepare_folder
+
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        prepare_folder(existing)  # raises UsageError "X is a file, not a folder; expected an output folder"
+
+
 def run_quiz(args: Any, workspace: Path | None, out: TextIO) -> int:
     """`studykit quiz`: build the quiz and write manifest.json, sheets/, key/ (never sharing a folder)."""
     from studykit.bank import load_bank, resolve_workspace
@@ -238,6 +248,8 @@ def run_quiz(args: Any, workspace: Path | None, out: TextIO) -> int:
 
     formats = check_formats(args.format)
     date = check_date(args.date)
+    if args.out is not None:
+        check_out_folder(Path(args.out))
     root = resolve_workspace(workspace)
     bank = load_bank(root)
     questions = select_questions(bank, topics=args.topic, tags=args.tag, ids=args.ids,

@@ -11,6 +11,7 @@ import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -124,14 +125,24 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
+# Chunks joined per length check: the loop over them runs in C (one Python step per chunk cost ~30 µs on
+# a 250-chunk page, ~0.3 s over 10,000 feedback pages); a refusal comes at most 127 chunks late.
+_CAP_BATCH = 128
+
+
 def _capped_concat(chunks: Iterable[str]) -> str:
+    """Jinja's concat, refusing output over MAX_OUTPUT characters (the running length checked per batch)."""
+    stream = iter(chunks)
     parts, total = [], 0
-    for chunk in chunks:
-        total += len(chunk)
+    while batch := list(islice(stream, _CAP_BATCH)):
+        text = "".join(batch)
+        total += len(text)
         if total > MAX_OUTPUT:
             raise SecurityError(f"the template writes more than {MAX_OUTPUT} characters")
-        parts.append(chunk)
-    return "".join(parts)
+        parts.append(text)
+        if len(batch) < _CAP_BATCH:
+            break
+    return parts[0] if len(parts) == 1 else "".join(parts)
 
 
 class _Loader(jinja2.FileSystemLoader):

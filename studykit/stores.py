@@ -41,7 +41,7 @@ class JsonStore:
         assert self.path is not None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: a deeply nested damaged file
             return {}  # missing or damaged: derived data, recomputing is always possible
         if not isinstance(data, dict) or data.get("format") != self.format:
             return {}

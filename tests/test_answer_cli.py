@@ -33,7 +33,7 @@ def test_json_is_exactly_one_object(cli, toy_bank: Path) -> None:
 
 
 def test_list_parameters_are_read_as_yaml(cli, toy_bank: Path) -> None:
-    result = cli("-C", toy_bank, "answer", "loss.vec", "--param", "a=3", "--param", "b=4.0", "--json",
+    result = cli("-C", toy_bank, "answer", "loss.vec", "--param", "a=3", "--param", "b=4", "--json",
                  "--device", "cpu")
     assert json.loads(result.stdout)["answers"]["w"] == [0.6, 0.8]
     assert parse_param_args(["X1=[[1,2],[2,3]]", "name=abc", "o=1e-3"]) == {

@@ -1,8 +1,7 @@
-"""Bad input that still misbehaves in modules other engineers own (compute.py, grading.py, quiz.py).
+"""Regression tests for bad input that once misbehaved (compute.py, grading.py, quiz.py, stores.py).
 
-Each test states the behaviour the house rule asks for and is marked xfail(strict=True) until the owner
-applies the fix named in its reason; strict, so the test fails loudly (XPASS) once it is fixed and the
-marker must then be removed.
+Each test states the behaviour the house rule asks for: one-line errors with exit 2 (no traceback, no
+verifier failure), output folders checked before any work, damaged derived data ignored.
 """
 
 from __future__ import annotations
@@ -50,11 +49,6 @@ def grade(q: SimpleNamespace, manifest: Path, *extra: str):
                  "--gradebook", q.ws / "gb.sqlite", *extra)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compute.py resolve_params (line ~143) checks only names: add a type check against the default "
-    "(int default → int, not bool; float → finite int/float; str → str; list → list of the same depth), "
-    "raising InputError(where)/UsageError naming the parameter, so `answer --param W=abc` is exit 2, "
-    "not VerifierFailed exit 1 'verifier raised TypeError'"))
 @pytest.mark.parametrize("value", ["abc", "[1, 2]", "{a: 1}", "true", ".nan"])
 def test_answer_param_of_the_wrong_type_is_exit_2(quiz: SimpleNamespace, value: str) -> None:
     result = quiz.cli("-C", quiz.ws, "answer", "fix.conv", "--param", f"W={value}")
@@ -62,10 +56,6 @@ def test_answer_param_of_the_wrong_type_is_exit_2(quiz: SimpleNamespace, value: 
     assert "W" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compute.py compute() line ~51: the VerifierFailed message embeds str(exc), which for torch errors "
-    "(`--param W=99999999999999999999999`) is a C++ stack trace of many lines; keep its first line: "
-    "`detail = (str(exc).splitlines() or [''])[0]`"))
 def test_a_verifier_error_is_reported_on_one_line(quiz: SimpleNamespace, monkeypatch) -> None:
     def torch_like(params, ctx):
         raise TypeError("Overflow when unpacking long\nException raised from THPUtils_unpackLong\n"
@@ -76,10 +66,6 @@ def test_a_verifier_error_is_reported_on_one_line(quiz: SimpleNamespace, monkeyp
     assert one_line(result.stderr), result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "grading.py load_manifest line ~113: `except (KeyError, TypeError, ValueError)` misses AttributeError "
-    "(variants or params written as a list/str → `'list' object has no attribute 'items'` traceback); "
-    "add AttributeError there, and in _manifest_from require `isinstance(v['params'], dict)`"))
 @pytest.mark.parametrize("change", [
     lambda d: d["students"][0].update(variants=[1]),
     lambda d: d["students"][0]["variants"]["fix.conv"].update(params=[1]),
@@ -91,21 +77,12 @@ def test_hand_edited_manifest_with_wrong_containers(quiz: SimpleNamespace, chang
     assert "edited.json" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "grading.py _manifest_from line ~126: points/weight are float()-ed but not checked; NaN or 1e309 "
-    "crash classreport.py:75 (ValueError: cannot convert float NaN to integer) or fail the gradebook "
-    "NOT NULL constraint. Require math.isfinite(x) and x >= 0, else ValueError('questions[n].points')"))
 @pytest.mark.parametrize("points", [float("nan"), float("inf"), -5])
 def test_manifest_points_must_be_finite_and_not_negative(quiz: SimpleNamespace, points: float) -> None:
     result = grade(quiz, edit_manifest(quiz, lambda d: d["questions"][0].update(points=points)))
     assert result.code == 2 and one_line(result.stderr), result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "grading.py Expectations.get / check_bank: recorded params go to the verifier unchecked, so a hand-"
-    "edited manifest (W: 'abc', a missing W, an unknown name) is VerifierFailed exit 1; validate each "
-    "student's params against question.param_names() and the defaults' types (the same check as "
-    "compute.resolve_params should get) and raise InputError(Location(manifest.path))"))
 @pytest.mark.parametrize("change", [
     lambda d: d["students"][0]["variants"]["fix.conv"]["params"].update(W="abc"),
     lambda d: d["students"][0]["variants"]["fix.conv"]["params"].pop("W"),
@@ -116,10 +93,6 @@ def test_manifest_with_bad_recorded_params_is_exit_2(quiz: SimpleNamespace, chan
     assert "edited.json" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "grading.py run_grade line ~331: the gradebook import runs before out_dir is created, so "
-    "`grade --out <a file>` writes the gradebook and then fails; call "
-    "render.prepare_folder(out_dir or loaded.path.parent / 'graded') before grade_files()"))
 def test_grade_out_naming_a_file_writes_nothing(quiz: SimpleNamespace) -> None:
     blocker = quiz.ws / "taken.txt"
     blocker.write_text("mine\n", encoding="utf-8")
@@ -129,11 +102,6 @@ def test_grade_out_naming_a_file_writes_nothing(quiz: SimpleNamespace) -> None:
     assert not (quiz.ws / "gb.sqlite").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "quiz.py run_quiz line ~245: --out is first used by quizdocs.write_quiz after every variant was "
-    "computed, and a file there is a NotADirectoryError (now one line only through cli.main's OSError "
-    "net). Check before build_quiz: `if args.out is not None: render.prepare_folder(Path(args.out))` "
-    "(UsageError '--out X is a file, not a folder')"))
 def test_quiz_out_naming_a_file_is_refused_before_any_work(quiz: SimpleNamespace) -> None:
     blocker = quiz.ws / "taken.txt"
     blocker.write_text("mine\n", encoding="utf-8")
@@ -143,13 +111,46 @@ def test_quiz_out_naming_a_file_is_refused_before_any_work(quiz: SimpleNamespace
         2, f"studykit: error: {blocker} is a file, not a folder; expected an output folder\n")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "stores.py JsonStore._load line ~44: `except (OSError, ValueError)` misses RecursionError, which "
-    "json.loads raises on a deeply nested file: a damaged .studykit/answers-cache.json crashes `report` and "
-    "`bank show` instead of being ignored as the docstring says; add RecursionError to that except"))
 def test_a_deeply_nested_answers_cache_is_ignored(tmp_path: Path) -> None:
     from studykit.stores import JsonStore
 
     damaged = tmp_path / "answers-cache.json"
     damaged.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     assert JsonStore(damaged).entries == {}
+
+
+def test_every_value_the_bank_itself_uses_passes_the_parameter_check() -> None:
+    """The shared check (answer --param, week files, grade) must accept every variant quiz records:
+    each built-in question's defaults, textbook instances and seeded draws."""
+    from studykit.bank import load_bank
+    from studykit.compute import check_params
+    from studykit.variants import draw_params
+
+    for question in load_bank(None).questions:
+        candidates = [question.default_params(), *(dict(t.params) for t in question.textbook),
+                      *(draw_params(question, seed) for seed in range(5))]
+        for params in candidates:
+            check_params(question, params, complete=True)  # raises on a false refusal
+
+
+def test_parameter_check_kinds() -> None:
+    """int is not bool or float; a float default takes a finite int; lists keep their depth."""
+    from studykit.compute import check_params
+    from studykit.errors import InputError, Location, UsageError
+    from studykit.model import Question
+
+    question = Question(id="t.q", topic="t", title="", section="", source="", difficulty=1, tags=(), points=1,
+                        params=(), prompt="", prompt_en="", answers=(), verifier="", solution="", textbook=(),
+                        loc=Location("q.yaml"), defaults={"n": 3, "x": 0.5, "s": "a", "m": [[1.0, 2.0]]})
+    for good in ({"n": 7}, {"x": 2}, {"x": -1.5}, {"s": "b"}, {"m": [[1, 2], [3, 4.5]]}, {"m": []}):
+        check_params(question, good)
+    bad = [({"n": True}, "'n' must be an integer"), ({"n": 2.0}, "'n' must be an integer"),
+           ({"x": float("inf")}, "'x' must be a finite number"), ({"x": "1"}, "'x' must be a finite number"),
+           ({"s": 1}, "'s' must be a string"), ({"m": [1.0, 2.0]}, "'m' must be a list like [[1.0, 2.0]]"),
+           ({"m": [[1.0, float("nan")]]}, "'m' must be a list"), ({"m": [["a"]]}, "'m' must be a list")]
+    for params, message in bad:
+        with pytest.raises(UsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            check_params(question, params)
+    with pytest.raises(InputError, match=r"^m\.json: student 1's t\.q: parameter 'm' is missing$"):
+        check_params(question, {"n": 1, "x": 1.0, "s": ""}, Location("m.json"), complete=True,
+                     context="student 1's ")

@@ -279,7 +279,8 @@ def test_default_out_folder_and_html(quiz: SimpleNamespace) -> None:
 def test_grading_api_direct(quiz: SimpleNamespace) -> None:
     """grade_files on the library level: one compute per distinct variant, shared part grades."""
     from studykit.bank import load_bank
-    from studykit.grading import Expectations, grade_files, load_manifest
+    from studykit.grading import Expectations, grade_files
+    from studykit.manifest import load_manifest
 
     manifest = load_manifest(quiz.manifest)
     expectations = Expectations(load_bank(quiz.ws))

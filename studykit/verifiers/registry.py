@@ -110,7 +110,7 @@ REGISTRY: dict[str, Entry] = {
     "loss.mse_vs_ce": _e("loss", "mse_vs_ce"),
     "loss.softmax": _e("loss", "softmax"),
     "loss.log_likelihood": _e("loss", "log_likelihood"),
-    "gan.optimal_discriminator": _e("gan", "optimal_discriminator"),
+    "gan.optimal_discriminator": _e("gan", "optimal_discriminator", 2),  # 2: vectorised Newton
     "gan.equilibrium_value": _e("gan", "equilibrium_value"),
     "gan.equilibrium_objectives": _e("gan", "equilibrium_objectives"),
     "gan.objective_values": _e("gan", "objective_values"),
