@@ -79,21 +79,26 @@ def _check_input(size: int) -> str:
     return ""
 
 
-def _traced(params: Mapping[str, Any]) -> tuple[int, dict[str, list[int]]]:
-    """The input size and every layer's output shape ({} when the size does not fit AlexNet)."""
+def _traced(params: Mapping[str, Any], *, through_fc: bool = True) -> tuple[int, dict[str, list[int]]]:
+    """The input size and every layer's output shape ({} when the size does not fit AlexNet).
+
+    through_fc=False stops at pool5: a meta-device Linear forward pulls in torch's decomposition
+    machinery (about a second of imports), which the conv/pool shapes do not need."""
     size = int(params.get("input", 227))
     if _check_input(size):
         return size, {}
-    return size, trace_shapes(build_alexnet(2, size), (3, size, size))
+    layers = build_alexnet(2, size)
+    if not through_fc:
+        layers = {name: layers[name] for name in SHAPE_LAYERS}
+    return size, trace_shapes(layers, (3, size, size))
 
 
 def layer_shapes(params: Mapping[str, Any], ctx: Context) -> Result:
     """[C, H, W] after each conv/pool layer for a size×size RGB input (alexnet.layer-shapes)."""
     method = "meta-device forward through real AlexNet Conv2d/MaxPool2d layers, shape after each"
-    size, shapes = _traced(params)
+    size, shapes = _traced(params, through_fc=False)
     if not shapes:
         return invalid(_check_input(size), method)
-    shapes = {k: shapes[k] for k in SHAPE_LAYERS}
     wrong: dict[str, dict[str, Any]] = {}
     import torch
     from torch import nn
