@@ -113,6 +113,8 @@ def _load_file(path: Path, registry: Mapping[str, Any], errors: list[StudykitErr
 
 def _width(text: str) -> int:
     """Terminal columns: Hangul and other wide characters take two."""
+    if text.isascii():  # most cells (ids, scores): skip the per-character lookup
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

@@ -199,14 +199,14 @@ def check_recorded_params(manifest: Manifest, bank: Any) -> None:
 
     where = Location(manifest.path)
     questions = {q.id: bank.get(q.id) for q in manifest.questions}
-    checked: set[int] = set()  # students sharing params share one Variant object: check it once
+    checked: set[tuple[str, str]] = set()  # a class shares few variants: check each distinct one once
     for sid, by_question in manifest.students.items():
         for qid, question in questions.items():
             variant = by_question[qid]
-            if id(variant) not in checked:
+            if (qid, variant.key) not in checked:
                 check_params(question, variant.params, where, complete=True,
                              context=f"student {sid}'s recorded params for ")
-                checked.add(id(variant))
+                checked.add((qid, variant.key))
 
 
 def run_grade(manifest: Path, submissions: Sequence[Path], out_dir: Path | None, gradebook: Path | None,
