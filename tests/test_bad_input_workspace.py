@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA
-from test_workspace import build_case
+from test_workspace import build_case, run_case
 
 from studykit import render
 
 BASE = DATA / "workspaces" / "base"
 CASES_DIR = DATA / "bad_input" / "workspaces"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
-DEFAULT_ARGS = ["report", "week02", "--format", "md"]
 
 
 def build(case: Path | None, into: Path) -> Path:
@@ -31,13 +30,7 @@ def build(case: Path | None, into: Path) -> Path:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_workspace_input_is_one_line_exit_2(case: Path, tmp_path: Path, cli, monkeypatch) -> None:
-    root = build(case, tmp_path)
-    monkeypatch.chdir(root)
-    args = (case / "args.txt").read_text(encoding="utf-8").split() if (case / "args.txt").exists() \
-        else DEFAULT_ARGS
-    if "-C" not in args:
-        args = ["-C", ".", *args]
-    result = cli(*args)
+    root, result = run_case(case, tmp_path, cli, monkeypatch)
     assert result.code == 2, result.stderr
     assert result.stderr == (case / "expected.txt").read_text(encoding="utf-8")
     assert not (root / "out").exists()

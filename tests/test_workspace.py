@@ -41,15 +41,20 @@ def lines_match(actual: str, expected: str) -> bool:
     return all(g.startswith(w[:-1]) if w.endswith("…") else g == w for g, w in zip(got, want, strict=True))
 
 
-@pytest.mark.parametrize("case", BAD_CASES, ids=[c.name for c in BAD_CASES])
-def test_bad_workspace_gives_one_line_per_problem(case: Path, tmp_path: Path, cli, monkeypatch) -> None:
+def run_case(case: Path, tmp_path: Path, cli, monkeypatch) -> tuple[Path, object]:
+    """Lay the case over the base workspace and run its args.txt (default: report week02) there."""
     root = build_case(case, tmp_path)
     monkeypatch.chdir(root)
     args = (case / "args.txt").read_text(encoding="utf-8").split() if (case / "args.txt").exists() \
         else DEFAULT_ARGS
     if "-C" not in args:
         args = ["-C", ".", *args]
-    result = cli(*args)
+    return root, cli(*args)
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=[c.name for c in BAD_CASES])
+def test_bad_workspace_gives_one_line_per_problem(case: Path, tmp_path: Path, cli, monkeypatch) -> None:
+    root, result = run_case(case, tmp_path, cli, monkeypatch)
     expected = (case / "expected.txt").read_text(encoding="utf-8")
     assert result.code == 2
     assert "Traceback" not in result.stderr
