@@ -63,20 +63,21 @@ class JsonStore:
         self.dirty = True
 
     def save(self) -> None:
-        """Write the file if anything changed: temporary file beside it, then os.replace."""
+        """Write the file if anything changed, atomically (render.write_file: temporary file, then rename)."""
         if self.path is None or not self.dirty:
             return
         keep = dict(list(self.entries.items())[-self.max_entries:])
         # Compact: json's C encoder only runs without indent (a 5 MB HTML store: ~10× faster to write).
         text = json.dumps({"format": self.format, "entries": keep}, ensure_ascii=False, separators=(",", ":"))
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        from studykit.errors import UsageError
+        from studykit.render import write_file
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_file(self.path, text)
             self.dirty = False
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a read-only folder still gets its results, just not stored
+        except (OSError, UsageError):
+            pass  # a read-only folder still gets its results, just not stored
 
 
 def store_path(root: Path | None, name: str) -> Path | None:
